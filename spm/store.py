@@ -1,0 +1,401 @@
+"""The DuckDB store: connection, schema and migrations, transactions, settings and load history.
+
+Design: every loaded kind lands in a `<kind>_rows` table tagged with its `load_id`; the names the
+SPEC uses (`opportunity_snapshots`, `reps`, `quotas`, ...) are views that keep the newest version
+of each key among active loads. Undoing a load therefore only deletes its rows, and the previous
+state reappears exactly. One process writes at a time (DuckDB's single-writer model); every write
+runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = Path("data") / "spm.duckdb"
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "fiscal_year_start_month": 1,
+    "currency_symbol": "$",
+    "stale_days": 30,
+    "pushed_times": 2,
+    "required_coverage_override": None,
+    "decimal_comma": None,
+}
+
+# Canonical stage table: (stage, order, is_closed, is_won, probability, forecast_category).
+# Covers Salesforce, HubSpot, Pipedrive and Maven default stage names.
+DEFAULT_STAGES: list[tuple[str, int, bool, bool, float, str]] = [
+    ("Prospecting", 1, False, False, 0.10, "Pipeline"),
+    ("Engaging", 2, False, False, 0.25, "Pipeline"),
+    ("Qualification", 2, False, False, 0.10, "Pipeline"),
+    ("Needs Analysis", 3, False, False, 0.20, "Pipeline"),
+    ("Value Proposition", 4, False, False, 0.50, "Pipeline"),
+    ("Id. Decision Makers", 5, False, False, 0.60, "Pipeline"),
+    ("Perception Analysis", 6, False, False, 0.70, "Best Case"),
+    ("Proposal/Price Quote", 7, False, False, 0.75, "Best Case"),
+    ("Negotiation/Review", 8, False, False, 0.90, "Commit"),
+    ("Closed Won", 9, True, True, 1.00, "Closed"),
+    ("Closed Lost", 9, True, False, 0.00, "Omitted"),
+    # HubSpot default sales pipeline (labels and internal ids)
+    ("Appointment Scheduled", 1, False, False, 0.20, "Pipeline"),
+    ("appointmentscheduled", 1, False, False, 0.20, "Pipeline"),
+    ("Qualified To Buy", 2, False, False, 0.40, "Pipeline"),
+    ("qualifiedtobuy", 2, False, False, 0.40, "Pipeline"),
+    ("Presentation Scheduled", 3, False, False, 0.60, "Best Case"),
+    ("presentationscheduled", 3, False, False, 0.60, "Best Case"),
+    ("Decision Maker Bought-In", 4, False, False, 0.80, "Best Case"),
+    ("decisionmakerboughtin", 4, False, False, 0.80, "Best Case"),
+    ("Contract Sent", 5, False, False, 0.90, "Commit"),
+    ("contractsent", 5, False, False, 0.90, "Commit"),
+    ("closedwon", 9, True, True, 1.00, "Closed"),
+    ("closedlost", 9, True, False, 0.00, "Omitted"),
+    # Pipedrive default pipeline and deal statuses
+    ("Lead In", 1, False, False, 0.10, "Pipeline"),
+    ("Contact Made", 2, False, False, 0.20, "Pipeline"),
+    ("Demo Scheduled", 3, False, False, 0.40, "Pipeline"),
+    ("Proposal Made", 4, False, False, 0.60, "Best Case"),
+    ("Negotiations Started", 5, False, False, 0.80, "Commit"),
+    ("open", 1, False, False, 0.10, "Pipeline"),
+    # Maven CRM and generic closed states
+    ("Won", 9, True, True, 1.00, "Closed"),
+    ("Lost", 9, True, False, 0.00, "Omitted"),
+]
+
+KINDS = (
+    "opportunities",
+    "opportunity_history",
+    "reps",
+    "quotas",
+    "accounts",
+    "activities",
+    "report_cards",
+)
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS stages (
+    stage VARCHAR PRIMARY KEY,
+    stage_order INTEGER NOT NULL,
+    is_closed BOOLEAN NOT NULL,
+    is_won BOOLEAN NOT NULL,
+    probability DOUBLE NOT NULL,
+    forecast_category VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS loads (
+    load_id INTEGER PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    as_of DATE,
+    loaded_at TIMESTAMP NOT NULL,
+    rows_loaded INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL,
+    status VARCHAR NOT NULL,
+    message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS rejects (
+    load_id INTEGER NOT NULL,
+    row_number INTEGER,
+    column_name VARCHAR,
+    value VARCHAR,
+    reason VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS opportunity_snapshot_rows (
+    load_id INTEGER NOT NULL,
+    as_of DATE NOT NULL,
+    opportunity_id VARCHAR NOT NULL,
+    name VARCHAR,
+    account VARCHAR,
+    owner VARCHAR NOT NULL,
+    amount DECIMAL(18, 2),
+    stage VARCHAR NOT NULL,
+    close_date DATE,
+    created_date DATE,
+    probability DOUBLE,
+    forecast_category VARCHAR,
+    type VARCHAR,
+    product VARCHAR,
+    lead_source VARCHAR,
+    loss_reason VARCHAR,
+    competitor VARCHAR,
+    region VARCHAR,
+    segment VARCHAR,
+    next_step VARCHAR,
+    is_closed BOOLEAN,
+    is_won BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS rep_rows (
+    load_id INTEGER NOT NULL,
+    rep VARCHAR NOT NULL,
+    manager VARCHAR,
+    team VARCHAR,
+    region VARCHAR,
+    role VARCHAR,
+    hire_date DATE,
+    ramp_months INTEGER,
+    end_date DATE,
+    email VARCHAR
+);
+CREATE TABLE IF NOT EXISTS quota_rows (
+    load_id INTEGER NOT NULL,
+    rep VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    type VARCHAR NOT NULL,
+    amount DECIMAL(18, 2) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS account_rows (
+    load_id INTEGER NOT NULL,
+    account VARCHAR NOT NULL,
+    segment VARCHAR,
+    region VARCHAR,
+    in_target_profile BOOLEAN,
+    onboarded_to_standard BOOLEAN,
+    paid_assessment BOOLEAN,
+    first_won_date DATE
+);
+CREATE TABLE IF NOT EXISTS activity_rows (
+    load_id INTEGER NOT NULL,
+    date DATE NOT NULL,
+    rep VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    account VARCHAR,
+    opportunity_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS report_card_rows (
+    load_id INTEGER NOT NULL,
+    date DATE NOT NULL,
+    account VARCHAR NOT NULL,
+    rep VARCHAR NOT NULL,
+    listening DOUBLE,
+    trust DOUBLE,
+    problem_solving DOUBLE,
+    responsiveness DOUBLE,
+    comment VARCHAR
+);
+CREATE TABLE IF NOT EXISTS forecast_calls (
+    period VARCHAR NOT NULL,
+    manager VARCHAR NOT NULL,
+    called_on DATE NOT NULL,
+    commit_amount DECIMAL(18, 2),
+    best_case_amount DECIMAL(18, 2),
+    note VARCHAR,
+    saved_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS must_win (
+    opportunity_id VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    marked_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS coaching_notes (
+    rep VARCHAR NOT NULL,
+    note_date DATE NOT NULL,
+    note VARCHAR NOT NULL,
+    saved_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS plans (
+    rep VARCHAR NOT NULL,
+    fiscal_year VARCHAR NOT NULL,
+    offering VARCHAR NOT NULL,
+    inputs VARCHAR NOT NULL,
+    saved_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scenarios (
+    name VARCHAR PRIMARY KEY,
+    inputs VARCHAR NOT NULL,
+    saved_at TIMESTAMP NOT NULL,
+    applied_load_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS scenario_quotas (
+    scenario VARCHAR NOT NULL,
+    rep VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    type VARCHAR NOT NULL,
+    amount DECIMAL(18, 2) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS qbr_notes (
+    period VARCHAR NOT NULL,
+    bucket VARCHAR NOT NULL,
+    note VARCHAR NOT NULL,
+    saved_at TIMESTAMP NOT NULL
+);
+"""
+
+# Views: the newest version of each key among active loads (see module docstring).
+_VIEWS = """
+CREATE OR REPLACE VIEW opportunity_snapshots AS
+SELECT r.as_of, r.opportunity_id, r.name, r.account, r.owner, r.amount, r.stage, r.close_date,
+       r.created_date,
+       COALESCE(r.probability, s.probability) AS probability,
+       COALESCE(r.forecast_category,
+                CASE WHEN COALESCE(r.is_won, s.is_won) THEN 'Closed'
+                     WHEN COALESCE(r.is_closed, s.is_closed) THEN 'Omitted' END,
+                s.forecast_category, 'Pipeline') AS forecast_category,
+       r.type, r.product, r.lead_source, r.loss_reason, r.competitor, r.region, r.segment,
+       r.next_step,
+       COALESCE(r.is_closed, s.is_closed, FALSE) AS is_closed,
+       COALESCE(r.is_won, s.is_won, FALSE) AS is_won,
+       COALESCE(s.stage_order, 0) AS stage_order,
+       r.load_id
+FROM (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY as_of, opportunity_id ORDER BY load_id DESC) AS rn
+    FROM opportunity_snapshot_rows
+) r
+LEFT JOIN stages s ON lower(s.stage) = lower(r.stage)
+WHERE r.rn = 1;
+
+CREATE OR REPLACE VIEW reps AS
+SELECT rep, manager, COALESCE(team, manager, '(no team)') AS team, region, role, hire_date,
+       ramp_months, end_date, email
+FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY rep ORDER BY load_id DESC) AS rn FROM rep_rows)
+WHERE rn = 1;
+
+CREATE OR REPLACE VIEW quotas AS
+SELECT rep, month, type, amount
+FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY rep, month, type ORDER BY load_id DESC) AS rn
+      FROM quota_rows)
+WHERE rn = 1;
+
+CREATE OR REPLACE VIEW accounts AS
+SELECT account, segment, region, in_target_profile, onboarded_to_standard, paid_assessment,
+       first_won_date
+FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY account ORDER BY load_id DESC) AS rn
+      FROM account_rows)
+WHERE rn = 1;
+
+CREATE OR REPLACE VIEW activities AS
+SELECT date, rep, kind, account, opportunity_id FROM activity_rows;
+
+CREATE OR REPLACE VIEW report_cards AS
+SELECT date, account, rep, listening, trust, problem_solving, responsiveness, comment
+FROM report_card_rows;
+"""
+
+# Migrations from version N-1 to N, applied in order inside one transaction.
+_MIGRATIONS: dict[int, str] = {1: _DDL}
+
+
+def default_path() -> Path:
+    """Return the database path: `$SPM_DB`, else `data/spm.duckdb`."""
+    return Path(os.environ.get("SPM_DB") or DEFAULT_DB)
+
+
+def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Return a connection to the database at `path` (created and migrated when writable)."""
+    target = str(path if path is not None else default_path())
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(target, read_only=read_only)
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema to SCHEMA_VERSION; return the version now in place."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    current = row[0] or 0
+    if current >= SCHEMA_VERSION:
+        return current
+    with transaction(con):
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            con.execute(_MIGRATIONS[version])
+            con.execute("INSERT INTO schema_version VALUES (?)", [version])
+        con.execute(_VIEWS)
+        con.execute("INSERT OR IGNORE INTO meta VALUES ('data_version', 0)")
+        if not con.execute("SELECT count(*) FROM stages").fetchone()[0]:
+            con.executemany("INSERT INTO stages VALUES (?, ?, ?, ?, ?, ?)", DEFAULT_STAGES)
+    return SCHEMA_VERSION
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: commit on success, roll back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")
+
+
+def bump_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Increment the data version (call inside the write's transaction)."""
+    con.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the counter that changes on every load, undo or settings edit (a cache key)."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def get_settings(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Return all settings, stored values over the defaults."""
+    out = dict(DEFAULT_SETTINGS)
+    for key, value in con.execute("SELECT key, value FROM settings").fetchall():
+        out[key] = json.loads(value)
+    return out
+
+
+def save_settings(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> None:
+    """Store the given settings (known keys only) in one transaction."""
+    unknown = set(values) - set(DEFAULT_SETTINGS)
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    month = values.get("fiscal_year_start_month")
+    if month is not None and not (isinstance(month, int) and 1 <= month <= 12):
+        raise ValueError("fiscal_year_start_month must be a whole number from 1 to 12")
+    with transaction(con):
+        for key, value in values.items():
+            con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, json.dumps(value)])
+        bump_version(con)
+
+
+def stage_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the stage mapping ordered by stage order."""
+    return con.execute("SELECT * FROM stages ORDER BY stage_order, stage").df()
+
+
+def save_stage_table(con: duckdb.DuckDBPyConnection, stages: pd.DataFrame) -> None:
+    """Replace the stage mapping with `stages` (columns as in the stages table)."""
+    cols = ["stage", "stage_order", "is_closed", "is_won", "probability", "forecast_category"]
+    missing = [c for c in cols if c not in stages.columns]
+    if missing:
+        raise ValueError(f"stage table lacks column(s): {', '.join(missing)}")
+    rows = stages[cols].dropna(subset=["stage"])
+    if rows["stage"].str.lower().duplicated().any():
+        raise ValueError("each stage may appear only once")
+    if not rows["probability"].between(0, 1).all():
+        raise ValueError("stage probabilities must be fractions from 0 to 1")
+    with transaction(con):
+        con.execute("DELETE FROM stages")
+        con.executemany(
+            "INSERT INTO stages VALUES (?, ?, ?, ?, ?, ?)",
+            [tuple(r) for r in rows.itertuples(index=False, name=None)],
+        )
+        bump_version(con)
+
+
+def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the id the next load will get."""
+    return int(con.execute("SELECT COALESCE(max(load_id), 0) + 1 FROM loads").fetchone()[0])
+
+
+def snapshot_dates(con: duckdb.DuckDBPyConnection) -> list:
+    """Return the as-of dates of all loaded opportunity snapshots, oldest first."""
+    rows = con.execute("SELECT DISTINCT as_of FROM opportunity_snapshot_rows ORDER BY 1").fetchall()
+    return [r[0] for r in rows]

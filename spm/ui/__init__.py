@@ -1,0 +1,1 @@
+"""Streamlit-only helpers: cached connection, shared sidebar filters and widgets."""
