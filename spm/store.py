@@ -236,7 +236,9 @@ _VIEWS = """
 CREATE OR REPLACE VIEW opportunity_snapshots AS
 SELECT r.as_of, r.opportunity_id, r.name, r.account, r.owner, r.amount, r.stage, r.close_date,
        r.created_date,
-       COALESCE(r.probability, s.probability) AS probability,
+       CASE WHEN COALESCE(r.is_won, s.is_won) THEN 1.0
+            WHEN COALESCE(r.is_closed, s.is_closed) THEN 0.0
+            ELSE COALESCE(r.probability, s.probability) END AS probability,
        COALESCE(r.forecast_category,
                 CASE WHEN COALESCE(r.is_won, s.is_won) THEN 'Closed'
                      WHEN COALESCE(r.is_closed, s.is_closed) THEN 'Omitted' END,
@@ -399,3 +401,48 @@ def snapshot_dates(con: duckdb.DuckDBPyConnection) -> list:
     """Return the as-of dates of all loaded opportunity snapshots, oldest first."""
     rows = con.execute("SELECT DISTINCT as_of FROM opportunity_snapshot_rows ORDER BY 1").fetchall()
     return [r[0] for r in rows]
+
+
+def register_load(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    source: str,
+    content_hash: str,
+    as_of: Any,
+    rows_loaded: int,
+    rows_rejected: int,
+    status: str = "active",
+    message: str | None = None,
+) -> int:
+    """Insert a row into `loads` (inside the caller's transaction) and return its load id."""
+    load_id = next_load_id(con)
+    con.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?)",
+        [load_id, kind, source, content_hash, as_of, rows_loaded, rows_rejected, status, message],
+    )
+    return load_id
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append `frame` to `table` by column name (table from a whitelist; frame via Arrow)."""
+    if table not in _ROW_TABLES:
+        raise ValueError(f"not a loadable table: {table}")
+    cols = ", ".join(f'"{c}"' for c in frame.columns if c.isidentifier())
+    con.register("_spm_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _spm_frame")  # noqa: S608
+    finally:
+        con.unregister("_spm_frame")
+
+
+_ROW_TABLES = frozenset(
+    {
+        "opportunity_snapshot_rows",
+        "rep_rows",
+        "quota_rows",
+        "account_rows",
+        "activity_rows",
+        "report_card_rows",
+        "rejects",
+    }
+)

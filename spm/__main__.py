@@ -1,0 +1,7 @@
+"""Entry point for `python -m spm`."""
+
+import sys
+
+from spm.cli import main
+
+sys.exit(main())

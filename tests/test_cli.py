@@ -1,0 +1,62 @@
+"""CLI: ingest then report summary, JSON shape, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from spm.cli import main
+from tests.conftest import FIXTURES
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_ingest_then_summary_json(tmp_path, capsys):
+    db = str(tmp_path / "c.duckdb")
+    code, out, _ = run(capsys, "ingest", str(FIXTURES / "salesforce_api.csv"), "--db", db,
+                       "--as-of", "2026-03-01")  # fmt: skip
+    assert code == 0 and "loaded 3 opportunities rows as load #1" in out
+    code, out, _ = run(capsys, "report", "summary", "--db", db, "--format", "json")
+    assert json.loads(out) == [
+        {"snapshots": 1, "as_of": "2026-03-01", "opportunities": 3, "open": 1, "won": 1,
+         "lost": 1, "won_amount": 15000.0, "win_rate": 0.5}
+    ]  # fmt: skip
+    code, out, _ = run(capsys, "report", "summary", "--db", db, "--period", "2026-03",
+                       "--format", "json")  # fmt: skip
+    record = json.loads(out)[0]
+    assert (record["won"], record["lost"], record["won_amount"], record["win_rate"]) == (
+        0, 0, 0.0, None
+    )  # fmt: skip
+
+
+def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path, capsys):
+    db = str(tmp_path / "c.duckdb")
+    bad = tmp_path / "junk.csv"
+    bad.write_text("foo,bar\n1,2\n")
+    cases = [
+        ("ingest", str(bad), "--db", db),
+        ("ingest", str(tmp_path / "missing.csv"), "--db", db),
+        ("ingest", str(FIXTURES / "hubspot.csv"), "--db", db, "--map", "nonsense"),
+        ("report", "summary", "--db", db, "--period", "2026-Q9"),
+        ("report", "nope", "--db", db),
+        ("report", "summary", "--db", str(tmp_path / "absent.duckdb")),
+    ]
+    for args in cases:
+        code, _, err = run(capsys, *args)
+        assert code == 2, args
+        assert err.startswith("error: ") and err.count("\n") == 1, err
+
+
+def test_module_entry_point_runs(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "spm", "report", "summary", "--db", str(tmp_path / "none.duckdb")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,73 @@
+"""Store: schema, migrations, settings, stage mapping and the data version."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from spm import store
+
+
+def test_fresh_database_has_schema_stages_and_defaults(con):
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+    assert store.get_settings(con)["fiscal_year_start_month"] == 1
+    stages = store.stage_table(con)
+    assert {"Closed Won", "closedwon", "Won", "Lost", "Prospecting"} <= set(stages["stage"])
+    assert store.data_version(con) == 0
+
+
+def test_reopening_does_not_migrate_twice(tmp_path):
+    path = tmp_path / "x.duckdb"
+    store.connect(path).close()
+    con = store.connect(path)
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM stages").fetchone()[0] == len(store.DEFAULT_STAGES)
+
+
+def test_settings_round_trip_and_validation(con):
+    store.save_settings(con, {"fiscal_year_start_month": 2, "currency_symbol": "€"})
+    s = store.get_settings(con)
+    assert (s["fiscal_year_start_month"], s["currency_symbol"], s["stale_days"]) == (2, "€", 30)
+    assert store.data_version(con) == 1
+    with pytest.raises(ValueError, match="1 to 12"):
+        store.save_settings(con, {"fiscal_year_start_month": 13})
+    with pytest.raises(ValueError, match="unknown setting"):
+        store.save_settings(con, {"colour": "red"})
+
+
+def test_stage_table_edit_changes_the_view(con):
+    con.execute(
+        "INSERT INTO opportunity_snapshot_rows (load_id, as_of, opportunity_id, owner, stage)"
+        " VALUES (1, DATE '2026-01-01', 'A', 'Ann', 'Signed')"
+    )
+    assert con.execute("SELECT is_won FROM opportunity_snapshots").fetchone() == (False,)
+    stages = store.stage_table(con)
+    extra = pd.DataFrame([["Signed", 9, True, True, 1.0, "Closed"]], columns=stages.columns)
+    store.save_stage_table(con, pd.concat([stages, extra], ignore_index=True))
+    assert con.execute(
+        "SELECT is_won, forecast_category FROM opportunity_snapshots"
+    ).fetchone() == (
+        True,
+        "Closed",
+    )
+    with pytest.raises(ValueError, match="only once"):
+        store.save_stage_table(con, pd.concat([stages, stages.head(1)], ignore_index=True))
+
+
+def test_failed_transaction_rolls_back(con):
+    with pytest.raises(RuntimeError), store.transaction(con):
+        con.execute("INSERT INTO settings VALUES ('currency_symbol', '\"£\"')")
+        raise RuntimeError("boom")
+    assert store.get_settings(con)["currency_symbol"] == "$"
+
+
+def test_spm_never_imports_streamlit_outside_ui():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "spm"
+    offenders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "ui" not in p.relative_to(root).parts and "import streamlit" in p.read_text()
+    ]
+    assert offenders == []
