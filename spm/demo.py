@@ -52,8 +52,13 @@ PROFILES: dict[str, tuple[float, float, float, float]] = {
     "new": (1.00, 0.20, 0.90, 0.0),
 }
 PROFILE_NAMES = ("top", "core", "struggler", "new")
-DEALS_PER_WEEK = 1.05  # a core rep's new opportunities per week at full ramp
+DEALS_PER_WEEK = 1.4  # a core rep's new opportunities per week at full ramp
 GROWTH = 1.08  # yearly growth of deal flow and quotas
+_FALLBACK_QUOTA = 52 / 12 * DEALS_PER_WEEK * PROFILES["core"][1] * 30_000 / PROFILES["core"][3]
+WARM_UP = 300  # days of deal flow simulated before the first snapshot, to reach a steady state
+ZOMBIE_SHARE = 0.04
+EARLY_LOSS = 0.45  # share of losses that are disqualified before the close date
+OWN_RECORD = 0.25  # weight of a rep's own history in their quota (vs the team's)
 
 FIRST_NAMES = (
     "Aaron Abby Adam Alice Amir Ana Andre Angela Ben Beth Brian Carla Chen Chris Claire Dan "
@@ -86,16 +91,16 @@ ACCOUNT_FORMS = ("Inc.", "Group", "Holdings", "LLC", "Partners", "Co.")
 REGIONS = ("Central", "East", "West")
 # (name, typical amount, typical cycle in days, share of deals)
 PRODUCTS = (
-    ("Core Platform", 60_000.0, 110.0, 0.35),
-    ("Analytics", 35_000.0, 80.0, 0.25),
+    ("Core Platform", 48_000.0, 110.0, 0.35),
+    ("Analytics", 30_000.0, 80.0, 0.25),
     ("Services", 20_000.0, 55.0, 0.20),
-    ("Support Plus", 12_000.0, 40.0, 0.20),
+    ("Support Plus", 14_000.0, 40.0, 0.20),
 )
 # (name, amount factor, cycle factor, share of accounts)
 SEGMENTS = (
-    ("SMB", 0.6, 0.7, 0.40),
+    ("SMB", 0.7, 0.7, 0.40),
     ("Mid-Market", 1.0, 1.0, 0.35),
-    ("Enterprise", 1.8, 1.35, 0.25),
+    ("Enterprise", 1.5, 1.35, 0.25),
 )
 LEAD_SOURCES = ("self", "marketing", "executive", "partner")
 LEAD_WEIGHTS = {"hunter": (0.35, 0.35, 0.10, 0.20), "farmer": (0.55, 0.15, 0.15, 0.15)}
@@ -124,7 +129,7 @@ STAGES = (
     "Closed Won",
     "Closed Lost",
 )
-WON, LOST = 5, 6
+WON, LOST, DECIDED = 5, 6, 7  # DECIDED: closed, won or lost still to be assigned (_decide)
 FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
 STAGE_CATEGORY = np.array([0, 0, 0, 1, 2, 3, 4], dtype=np.int8)
 ACTIVITY_KINDS = ("meeting", "call", "qbr", "joint_call", "assessment")
@@ -165,7 +170,7 @@ def build_demo(
     team = _reps(rng, reps, _day(today), years)
     acct = _accounts(rng, team)
     deals = _deals(rng, team, acct, _day(today), years)
-    snaps = _simulate(rng, deals, _day(today), years)
+    snaps = _simulate(rng, deals, team, _day(today), years)
     quotas = _quotas(team, deals, _day(today), fsm, years)
     acct_frame = _account_frame(acct, deals)
     activities = _activities(rng, team, acct, deals, _day(today), years)
@@ -212,9 +217,14 @@ def build_demo(
 
 def _clear_demo(con: duckdb.DuckDBPyConnection) -> None:
     """Delete every row that belongs to a demo load (inside the caller's transaction)."""
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND (suffix(table_name, '_rows') OR table_name = 'rejects') "
+        "ORDER BY 1"
+    ).fetchall()
     demo = "SELECT load_id FROM loads WHERE source LIKE 'demo:%'"
-    for table in sorted(store._ROW_TABLES):
-        con.execute(f"DELETE FROM {table} WHERE load_id IN ({demo})")  # noqa: S608
+    for (table,) in tables:
+        con.execute(f'DELETE FROM "{table}" WHERE load_id IN ({demo})')  # noqa: S608
     con.execute("DELETE FROM loads WHERE source LIKE 'demo:%'")
 
 
@@ -327,8 +337,8 @@ def _reps(rng: np.random.Generator, reps: int, today: int, years: int) -> dict:
     new_days = rng.integers(21, 165, reps)  # within the last 6 months
     hire = today - np.where(is_new, new_days, veteran_days)
     params = np.array([PROFILES[PROFILE_NAMES[p]] for p in profile])
-    rate = params[:, 0] * rng.uniform(0.9, 1.1, reps)
-    pwin = params[:, 1] * rng.uniform(0.93, 1.07, reps)
+    rate = params[:, 0] * rng.uniform(0.95, 1.05, reps)
+    pwin = params[:, 1] * rng.uniform(0.95, 1.05, reps)
 
     frame = pd.DataFrame(
         {
@@ -399,14 +409,18 @@ def _history_start(today: int, years: int) -> int:
 
 def _deals(rng: np.random.Generator, team: dict, acct: dict, today: int, years: int) -> dict:
     """Return every deal's static attributes (sorted by created date) and its fate."""
-    gen_start = _history_start(today, years) - 120
+    gen_start = _history_start(today, years) - WARM_UP
     n_weeks = (today - gen_start) // 7 + 1
     week = gen_start + 7 * np.arange(n_weeks)
     tenure = week[None, :] - team["hire"][:, None]
     ramp = np.clip((tenure / 30.4 + 1) / RAMP_MONTHS, 0.25, 1.0) * (tenure + 6 >= 14)
     growth = GROWTH ** ((week - today) / 365.0)
     lam = DEALS_PER_WEEK * team["rate"][:, None] * ramp * growth[None, :]
-    per_week = rng.poisson(lam).ravel()
+    # Counts follow the cumulative (noisy) rate with a random phase rather than independent
+    # Poisson draws, so a year's deal flow per rep stays close to its profile.
+    cum = np.cumsum(lam * rng.gamma(4.0, 0.25, lam.shape), axis=1)
+    cum = np.floor(rng.random(team["n"])[:, None] + cum)
+    per_week = np.diff(cum, axis=1, prepend=0).astype(np.int64).ravel()
     rep = np.repeat(np.repeat(np.arange(team["n"]), n_weeks), per_week)
     created = np.repeat(np.tile(week, team["n"]), per_week) + rng.integers(0, 7, len(rep))
     keep = (created <= today) & (created >= team["hire"][rep] + 14)
@@ -423,26 +437,25 @@ def _deals(rng: np.random.Generator, team: dict, acct: dict, today: int, years: 
     cum = np.cumsum([LEAD_WEIGHTS["hunter"], LEAD_WEIGHTS["farmer"]], axis=1)
     lead = (rng.random(n)[:, None] > cum[role]).sum(axis=1).clip(0, len(LEAD_SOURCES) - 1)
     base = np.array([p[1] for p in PRODUCTS])[product] * np.array([s[1] for s in SEGMENTS])[segment]
-    raw = base * team["size"][rep] * np.exp(rng.normal(0.0, 0.45, n))
+    raw = base * team["size"][rep] * np.exp(rng.normal(0.0, 0.3, n))
     amount = np.maximum(np.round(raw / 100) * 100, 1000.0)
     cycle_f = (
         np.array([p[2] for p in PRODUCTS])[product] * np.array([s[2] for s in SEGMENTS])[segment]
     )
     cycle = np.clip(np.round(cycle_f * np.exp(rng.normal(0.0, 0.3, n))), 30, 150).astype(np.int64)
 
-    won = rng.random(n) < team["pwin"][rep]
-    zombie = ~won & (rng.random(n) < 0.05)  # never decided; cleaned up as "no decision" later
-    early = ~won & ~zombie & (rng.random(n) < 0.45)  # disqualified before the close date
+    # Zombies are never decided (cleaned up as "no decision" later); early losers are
+    # disqualified before the close date; contenders go to a decision, won or lost (_decide).
+    pwin = team["pwin"][rep]
+    u = rng.random(n)
+    zombie = u < ZOMBIE_SHARE
+    early = ~zombie & (u < ZOMBIE_SHARE + EARLY_LOSS * (1 - pwin))
     loss_at = created + np.maximum((rng.uniform(0.25, 0.9, n) * cycle).astype(np.int64), 7)
     pushes = rng.choice(4, n, p=[0.5, 0.28, 0.14, 0.08]).astype(np.int8)
     max_stage = np.where(
-        won,
-        4,
-        np.where(
-            early,
-            rng.choice(4, n, p=[0.3, 0.35, 0.25, 0.1]),
-            rng.choice([2, 3, 4], n, p=[0.3, 0.4, 0.3]),
-        ),
+        early | zombie,
+        rng.choice(4, n, p=[0.3, 0.35, 0.25, 0.1]),
+        rng.choice([3, 4], n, p=[0.3, 0.7]),
     ).astype(np.int8)
     start_stage = np.minimum(np.where(rng.random(n) < 0.4, 1, 0), max_stage).astype(np.int8)
     deleted_u = rng.random(n)
@@ -467,7 +480,7 @@ def _deals(rng: np.random.Generator, team: dict, acct: dict, today: int, years: 
         "lead": lead,
         "amount": amount,
         "close": created + cycle,
-        "won": won,
+        "discount": np.where(rng.random(n) < 0.3, rng.uniform(0.85, 0.98, n), 1.0),
         "zombie": zombie,
         "early": early,
         "loss_at": loss_at,
@@ -485,7 +498,9 @@ def _deals(rng: np.random.Generator, team: dict, acct: dict, today: int, years: 
     }
 
 
-def _simulate(rng: np.random.Generator, deals: dict, today: int, years: int) -> list[dict]:
+def _simulate(
+    rng: np.random.Generator, deals: dict, team: dict, today: int, years: int
+) -> list[dict]:
     """Advance all deals week by week (mutating `deals`); return each snapshot's rows."""
     created, max_stage = deals["created"], deals["max_stage"]
     stage = deals["stage"].copy()
@@ -495,7 +510,7 @@ def _simulate(rng: np.random.Generator, deals: dict, today: int, years: int) -> 
     deleted = deals["deleted"]
     live = np.ones(deals["n"], dtype=bool)  # open and not deleted
     n_record = (today - _history_start(today, years)) // 7
-    n_sim = -(-(today - _history_start(today, years) + 120) // 7)
+    n_sim = -(-(today - _history_start(today, years) + WARM_UP) // 7)
     snaps: list[dict] = []
     for k in range(n_sim, -1, -1):
         t = today - 7 * k
@@ -510,7 +525,8 @@ def _simulate(rng: np.random.Generator, deals: dict, today: int, years: int) -> 
         busy |= cleanup
         push = ~busy & (pushes[c] > 0) & (close[c] <= t + 7) & (u[0] < 0.85)
         busy |= push
-        due = ~busy & (pushes[c] == 0) & ~deals["zombie"][c] & (close[c] <= t) & (u[1] < 0.6)
+        contender = ~deals["zombie"][c] & ~deals["early"][c]
+        due = ~busy & contender & (pushes[c] == 0) & (close[c] <= t) & (u[1] < 0.6)
         busy |= due
 
         deleted[c[gone]] = True
@@ -521,12 +537,8 @@ def _simulate(rng: np.random.Generator, deals: dict, today: int, years: int) -> 
         close[c[cleanup]] = day_closed[cleanup]
         close[c[push]] = np.maximum(close[c[push]], t) + rng.integers(14, 75, int(push.sum()))
         pushes[c[push]] -= 1
-        won = deals["won"][c]
-        stage[c[due]] = np.where(won[due], WON, LOST)
+        stage[c[due]] = DECIDED
         close[c[due]] = day_closed[due]
-        discount = np.where(u[2] < 0.3, np.round(amount[c] * (0.85 + 0.13 * u[3]) / 100) * 100, -1)
-        final = due & won & (discount > 0)
-        amount[c[final]] = discount[final]
         live[c[gone | lost_early | cleanup | due]] = False
 
         # Stage follows the share of the (possibly pushed) cycle elapsed, capped by the fate.
@@ -554,8 +566,42 @@ def _simulate(rng: np.random.Generator, deals: dict, today: int, years: int) -> 
                     "close": close[idx],
                 }
             )
+    _decide(rng, deals, team, stage, amount, close, snaps)
     deals["final_stage"], deals["final_amount"], deals["final_close"] = stage, amount, close
     return snaps
+
+
+def _decide(
+    rng: np.random.Generator,
+    deals: dict,
+    team: dict,
+    stage: np.ndarray,
+    amount: np.ndarray,
+    close: np.ndarray,
+    snaps: list[dict],
+) -> None:
+    """Turn DECIDED into Closed Won or Closed Lost, in place, in the final state and snapshots."""
+    # Wins are spread evenly along each rep's decisions in date order (a random phase, not a
+    # coin per deal), so a rep's wins per quarter track their win rate and attainment profile.
+    decided = np.flatnonzero(stage == DECIDED)
+    rep = deals["rep"][decided]
+    order = np.lexsort((decided, close[decided], rep))
+    decided, rep = decided[order], rep[order]
+    counts = np.bincount(rep, minlength=team["n"])
+    rank = np.arange(len(decided)) - np.repeat(np.cumsum(counts) - counts, counts)
+    pwin = team["pwin"][rep]
+    p = pwin / (1 - ZOMBIE_SHARE - EARLY_LOSS * (1 - pwin))
+    phase = rng.random(team["n"])[rep] + (rank + 1) * p
+    won = np.zeros(deals["n"], dtype=bool)
+    won[decided] = np.floor(phase) > np.floor(phase - p)
+    final = np.round(amount * deals["discount"] / 100) * 100
+    stage[decided] = np.where(won[decided], WON, LOST)
+    amount[won] = final[won]
+    for snap in snaps:
+        mask = snap["stage"] == DECIDED
+        d = snap["idx"][mask]
+        snap["stage"][mask] = np.where(won[d], WON, LOST)
+        snap["amount"][mask] = np.where(won[d], final[d], snap["amount"][mask])
 
 
 def _snapshot_frames(
@@ -631,7 +677,7 @@ def _snapshot_frames(
 
 def _quotas(team: dict, deals: dict, today: int, fsm: int, years: int) -> pd.DataFrame:
     """Return monthly total quotas per rep, calibrated so each profile's attainment holds."""
-    first = _month(np.array([_history_start(today, years) - 120]))[0]
+    first = _month(np.array([_history_start(today, years)]))[0]
     today_d = EPOCH + dt.timedelta(days=today)
     fy = fiscal_year_of(today_d, fsm)
     end_d = fiscal_year_start(fy + 2, fsm)
@@ -639,30 +685,24 @@ def _quotas(team: dict, deals: dict, today: int, fsm: int, years: int) -> pd.Dat
     months = np.arange(first, last)
     month_dates = months.astype("datetime64[M]").astype("datetime64[D]")
     fy_of = np.array([fiscal_year_of(d.astype(dt.date), fsm) for d in month_dates])
-    growth = GROWTH ** (fy_of - fy).astype(float)
     hire_m = _month(team["hire"])
     k = months[None, :] - hire_m[:, None] + 1
     ramp = np.clip(k / RAMP_MONTHS, 0.0, 1.0)
 
-    won = deals["final_stage"] == WON
-    won_m = _month(deals["final_close"][won])
+    won_m = _month(deals["final_close"])
+    won = (deals["final_stage"] == WON) & (won_m >= first) & (won_m < last)
+    won_m = won_m[won]
     bookings = np.zeros((team["n"], len(months)))
     np.add.at(bookings, (deals["rep"][won], won_m - first), deals["final_amount"][won])
 
-    # One quota per team (scaled by ramp and yearly growth), set from the veterans' history.
+    # One quota per rep for the whole history, growing by GROWTH each fiscal year.
     today_m = _month(np.array([today]))[0]
-    calib = (months >= _month(np.array([_history_start(today, years)]))[0]) & (months < today_m)
-    veteran = team["profile"] != PROFILE_NAMES.index("new")
-    weight = team["target"][:, None] * growth[None, :] * ramp * calib[None, :]
-    booked = (bookings * calib[None, :]).sum(axis=1)
-    n_teams = int(team["team"].max()) + 1
-    num = np.bincount(team["team"], weights=booked * veteran, minlength=n_teams)
-    den = np.bincount(team["team"], weights=weight.sum(axis=1) * veteran, minlength=n_teams)
-    fallback = 52 / 12 * DEALS_PER_WEEK * PROFILES["core"][1] * 40_000 / PROFILES["core"][3]
-    per_team = np.where((den > 0) & (num > 0), num / np.maximum(den, 1e-9), fallback)
-    per_team = np.round(per_team / 1000) * 1000
+    calib = (months > first) & (months < today_m)  # complete months only
+    growth = GROWTH ** (fy_of - fy).astype(float)
+    per_rep = _full_quota(team, bookings[:, calib], ramp[:, calib] * growth[calib])
+    full = np.round(per_rep[:, None] * growth[None, :] / 1000) * 1000
 
-    amount = np.round(per_team[team["team"]][:, None] * growth[None, :] * ramp / 100) * 100
+    amount = np.round(full * ramp / 100) * 100
     rep_i, month_i = np.nonzero(k >= 1)
     return pd.DataFrame(
         {
@@ -672,6 +712,22 @@ def _quotas(team: dict, deals: dict, today: int, fsm: int, years: int) -> pd.Dat
             "amount": amount[rep_i, month_i],
         }
     )
+
+
+def _full_quota(team: dict, bookings: np.ndarray, ramp: np.ndarray) -> np.ndarray:
+    """Return each rep's monthly full-ramp quota that fits the bookings (ramp: quota weights)."""
+    # A team quota from the veterans' bookings, nudged towards each rep's own record (territories
+    # differ), so every profile's attainment holds without quotas looking tailor-made.
+    veteran = team["profile"] != PROFILE_NAMES.index("new")
+    weight = team["target"] * ramp.sum(axis=1)
+    booked = bookings.sum(axis=1)
+    n_teams = int(team["team"].max()) + 1
+    num = np.bincount(team["team"], weights=booked * veteran, minlength=n_teams)
+    den = np.bincount(team["team"], weights=weight * veteran, minlength=n_teams)
+    per_team = np.where((den > 0) & (num > 0), num / np.maximum(den, 1e-9), _FALLBACK_QUOTA)
+    base = per_team[team["team"]]
+    own = np.where(veteran & (weight > 0) & (booked > 0), booked / np.maximum(weight, 1e-9), base)
+    return base ** (1 - OWN_RECORD) * own**OWN_RECORD
 
 
 def _account_frame(acct: dict, deals: dict) -> pd.DataFrame:

@@ -54,6 +54,8 @@ def one(value: object) -> pd.Series:
         ("250 EUR", 250.0),
         ("1,234,567", 1234567.0),
         ("  42  ", 42.0),
+        ("1'234.50", 1234.5),
+        ("\u22125", -5.0),
         ("0.006", 0.01),
         ("1234.567", 1234.57),
         (5, 5.0),
@@ -78,6 +80,8 @@ def test_amount_formats(raw: object, expected: float) -> None:
         ("12,5", 12.5),
         ("1.000", 1000.0),
         ("-3,25 €", -3.25),
+        ("1\u00a0234,56", 1234.56),
+        ("1\u202f234\u202f567,00 EUR", 1234567.0),
     ],
 )
 def test_amount_decimal_comma_forced(raw: str, expected: float) -> None:
@@ -134,6 +138,14 @@ def test_amount_keeps_index_and_marks_only_bad_cells() -> None:
     assert list(parsed.values.index) == [10, 20, 30, 40]
     assert parsed.bad.tolist() == [False, True, False, False]
     assert parsed.values[10] == 10.0 and parsed.values[40] == 3.0
+
+
+def test_amount_repeated_values_map_back_to_their_rows() -> None:
+    s = pd.Series(["$1", "$2", "$1", None, "$2", "x", "x"], dtype=object)
+    parsed = parse_amounts(s)
+    assert parsed.values.tolist()[:3] == [1.0, 2.0, 1.0]
+    assert parsed.values.tolist()[4] == 2.0
+    assert parsed.bad.tolist() == [False, False, False, False, False, True, True]
 
 
 @given(st.floats(min_value=-1e11, max_value=1e11, allow_nan=False, allow_infinity=False))

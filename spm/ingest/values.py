@@ -77,6 +77,8 @@ def _by_unique(
 def _extract(text: pd.Series, pattern: str) -> pd.DataFrame:
     """Return pattern's named groups per row; a group that did not take part is NaN."""
     arr = pa.array(text.array, type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     struct = pc.extract_regex(arr, pattern)
     valid = struct.is_valid()
     columns = {}
@@ -88,6 +90,13 @@ def _extract(text: pd.Series, pattern: str) -> pd.DataFrame:
             types_mapper={pa.large_string(): _STR}.get
         )
     return pd.DataFrame(columns, index=text.index)
+
+
+def _sub(text: pd.Series, pattern: str, repl: str) -> pd.Series:
+    """Return text with pattern replaced in Arrow (pandas falls back to Python for non-ASCII)."""
+    arr = pa.array(text.array, type=pa.large_string())
+    out = pc.replace_substring_regex(arr, pattern, repl)
+    return pd.Series(out.to_pandas(types_mapper={pa.large_string(): _STR}.get), index=text.index)
 
 
 def _is_number(v: object) -> bool:
@@ -122,7 +131,7 @@ def _amount_text(u: pd.Series, decimal_comma: bool | None) -> tuple[pd.Series, s
     paren = t.str.match(r"^[^()]*\([^()]+\)[^()]*$").fillna(False).astype(bool)
     t = t.str.replace(r"[()]", "", regex=True).str.strip()
     parts = _extract(t, _AMOUNT_RE)
-    num = parts["num"].str.replace(f"[{_SPACE}']", "", regex=True)
+    num = _sub(parts["num"], f"[{_SPACE}']", "")
     matched = num.str.contains(r"\d", regex=True).fillna(False).astype(bool)
     note = None
     if decimal_comma is None:
@@ -236,7 +245,11 @@ def _date_text(u: pd.Series, dayfirst: bool | None) -> tuple[pd.Series, str | No
     if serial.any():
         fill(_serials(pd.to_numeric(u[serial]).astype("float64")))
 
-    for pattern, fmt in ((_ISO_RE, "%Y-%m-%d"), (_YMD_SLASH_RE, "%Y/%m/%d"), (_COMPACT_RE, "%Y%m%d")):
+    for pattern, fmt in (
+        (_ISO_RE, "%Y-%m-%d"),
+        (_YMD_SLASH_RE, "%Y/%m/%d"),
+        (_COMPACT_RE, "%Y%m%d"),
+    ):
         date = _extract(u[todo], pattern)["date"].dropna()
         if len(date):
             fill(_to_dates(date, fmt))
@@ -311,7 +324,7 @@ def parse_dates(s: pd.Series, dayfirst: bool | None = None) -> Parsed:
 
 # --- percents --------------------------------------------------------------------------------
 
-_PERCENT_RE = r"^(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|[.,]\d+))\s*(?P<pct>%)?$"
+_PERCENT_RE = rf"^(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|[.,]\d+)){_WS}(?P<pct>%)?$"
 
 
 @_positional
@@ -324,9 +337,9 @@ def parse_percents(s: pd.Series) -> Parsed:
     if len(cells.other):
         raw[cells.other.index] = cells.other.map(_float_or_nan).astype("float64")
     if len(cells.text):
-        parts = cells.text.str.extract(_PERCENT_RE)
+        parts = _extract(cells.text, _PERCENT_RE)
         nums = pd.to_numeric(parts["num"].str.replace(",", ".", regex=False), errors="coerce")
-        raw[nums.index] = nums
+        raw[nums.index] = nums.astype("float64")
         has_pct[nums.index] = parts["pct"].notna()
 
     bare = raw.notna() & ~has_pct
@@ -351,6 +364,11 @@ _TRUE = {"true", "yes", "y", "1", "x", "t", "1.0"}
 _FALSE = {"false", "no", "n", "0", "f", "0.0"}
 
 
+def _bool_text(u: pd.Series) -> tuple[pd.Series, None]:
+    lower = u.str.lower().astype(object)
+    return lower.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None)), None
+
+
 def _native_bool(v: object) -> bool | None:
     if isinstance(v, bool | np.bool_):
         return bool(v)
@@ -367,8 +385,7 @@ def parse_bools(s: pd.Series) -> Parsed:
     if len(cells.other):
         values[cells.other.index] = cells.other.map(_native_bool)
     if len(cells.text):
-        lower = cells.text.str.lower()
-        mapped = lower.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
+        mapped, _ = _by_unique(cells.text, _bool_text)
         values[mapped.index] = mapped
     values = values.astype(object).where(values.notna(), None)
     bad = values.isna() & ~cells.missing
