@@ -25,14 +25,21 @@ snaps = state.cached(metrics.snapshot_list)()
 
 st.caption(f"Period {f.period} · snapshot as of {record['as_of']:%d %b %Y}")
 c = st.columns(5)
-c[0].metric("Snapshots", count(record["snapshots"]),
-            help="Opportunity exports loaded, one per as-of date")  # fmt: skip
+c[0].metric(
+    "Snapshots", count(record["snapshots"]), help="Opportunity exports loaded, one per as-of date"
+)
 c[1].metric("Deals", count(record["opportunities"]), help="Deals in the chosen snapshot")
 c[2].metric("Open deals", count(record["open"]), help="Deals not yet won or lost")
-c[3].metric(f"Won in {f.period}", widgets.money_text(record["won_amount"]),
-            help=f"{count(record['won'])} deals won with a close date in the period")  # fmt: skip
-c[4].metric(f"Win rate {f.period}", pct(record["win_rate"]),
-            help="Won ÷ (won + lost) by count, deals closed in the period")  # fmt: skip
+c[3].metric(
+    f"Won in {f.period}",
+    widgets.money_text(record["won_amount"]),
+    help=f"{count(record['won'])} deals won with a close date in the period",
+)
+c[4].metric(
+    f"Win rate {f.period}",
+    pct(record["win_rate"]),
+    help="Won ÷ (won + lost) by count, deals closed in the period",
+)
 
 left, right = st.columns(2)
 with left:

@@ -30,3 +30,21 @@ def snapshot_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def loaded_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return the number of rows loaded per kind."""
     return sql.run(con, "loaded_counts")
+
+
+def snapshot_dates(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """Return the loaded snapshot dates, newest first."""
+    return list(reversed(store.snapshot_dates(con)))
+
+
+def close_date_span(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
+    """Return the earliest and latest close date over all snapshots."""
+    row = con.execute(
+        "SELECT min(close_date), max(close_date) FROM opportunity_snapshots"
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def rep_directory(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return every rep with their team (deal owners missing from the reps file: '(no team)')."""
+    return sql.run(con, "rep_directory")

@@ -10,6 +10,7 @@ import streamlit as st
 
 from spm.export import safe_csv
 from spm.format import money
+from spm.metrics import summary
 from spm.periods import quarter_of, shift
 from spm.ui import state
 
@@ -17,8 +18,11 @@ from spm.ui import state
 def empty_state(message: str) -> None:
     """Show what to load and a link to the Data page."""
     st.info(message, icon=":material/upload_file:")
-    st.page_link("pages/data.py", label="Go to Data to load files or the demo company",
-                 icon=":material/arrow_forward:")  # fmt: skip
+    st.page_link(
+        "pages/data.py",
+        label="Go to Data to load files or the demo company",
+        icon=":material/arrow_forward:",
+    )
 
 
 def table(frame: pd.DataFrame, name: str, money_cols: tuple[str, ...] = (), **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -85,31 +89,37 @@ def _choose(label: str, options: list, key: str, default: object, help: str) -> 
 
 def sidebar_filters() -> Filters:
     """Draw the period / as-of / team / rep filters; keep them in the URL for deep links."""
-    con = state.connection()
     start_month = state.settings()["fiscal_year_start_month"]
-    snaps = [r[0] for r in con.execute(
-        "SELECT DISTINCT as_of FROM opportunity_snapshot_rows ORDER BY 1 DESC").fetchall()]  # fmt: skip
+    snaps = state.cached(summary.snapshot_dates)()
     latest = snaps[0] if snaps else date.today()
     current = quarter_of(latest, start_month)
-    span = con.execute(
-        "SELECT min(close_date), max(close_date) FROM opportunity_snapshots"
-    ).fetchone()
-    lo = min(span[0] or latest, latest)
-    hi = max(span[1] or latest, latest)
+    first_close, last_close = state.cached(summary.close_date_span)()
+    lo = min(first_close or latest, latest)
+    hi = max(last_close or latest, latest)
     quarters, q = [], quarter_of(hi, start_month)
     while q.end > lo and len(quarters) < 40:
         quarters.append(q.label)
         q = shift(q, -1, start_month)
-    period = _choose("Period", quarters or [current.label], "period", current.label,
-                     "Fiscal quarter the deals close in")  # fmt: skip
-    as_of = _choose("As of", snaps or [None], "as_of", snaps[0] if snaps else None,
-                    "Snapshot to read open deals from (latest by default)")  # fmt: skip
-    teams = ["All", *[r[0] for r in con.execute(
-        "SELECT DISTINCT team FROM reps ORDER BY 1").fetchall()]]  # fmt: skip
+    period = _choose(
+        "Period",
+        quarters or [current.label],
+        "period",
+        current.label,
+        "Fiscal quarter the deals close in",
+    )
+    as_of = _choose(
+        "As of",
+        snaps or [None],
+        "as_of",
+        snaps[0] if snaps else None,
+        "Snapshot to read open deals from (latest by default)",
+    )
+    directory = state.cached(summary.rep_directory)()
+    teams = ["All", *sorted(directory["team"].dropna().unique())]
     team = _choose("Team", teams, "team", "All", "Limit to one team")
-    rep_sql = "SELECT rep FROM reps WHERE ? IS NULL OR team = ? ORDER BY 1"
-    team_arg = None if team == "All" else team
-    reps = ["All", *[r[0] for r in con.execute(rep_sql, [team_arg, team_arg]).fetchall()]]
+    team_arg = None if team == "All" else str(team)
+    in_team = directory if team_arg is None else directory[directory["team"] == team_arg]
+    reps = ["All", *in_team["rep"].tolist()]
     rep = _choose("Rep", reps, "rep", "All", "Limit to one rep")
     return Filters(
         period=str(period),
