@@ -1,0 +1,91 @@
+"""One-on-one inputs beyond the KPIs: ramp curves, activities, report cards, coaching notes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from spm import sql, store
+from spm.periods import parse_period
+
+SCORES = ("listening", "trust", "problem_solving", "responsiveness")
+
+
+def ramp_curves(
+    con: duckdb.DuckDBPyConnection, as_of: date | None = None, max_months: int = 24
+) -> pd.DataFrame:
+    """Return cumulative bookings (money) by month since hire: rep, hire_date, month, cumulative.
+
+    Every month from 1 to the rep's months of tenure (capped at `max_months`) is present, so
+    flat stretches show as flat lines rather than gaps. Reps hired before the loaded history
+    begins are left out: their early months would show as zeros that never happened.
+    """
+    monthly = sql.run(con, "ramp", as_of=as_of, max_months=max_months)
+    reps = con.execute(
+        "SELECT rep, hire_date FROM reps WHERE hire_date IS NOT NULL"
+        " AND hire_date >= (SELECT min(close_date) FROM opportunity_snapshots)"
+    ).df()
+    if reps.empty:
+        return pd.DataFrame(columns=["rep", "hire_date", "month", "bookings", "cumulative"])
+    end = as_of or max(store.snapshot_dates(con), default=date.today())
+    frames = []
+    for rep, hired in reps.itertuples(index=False):
+        hired = pd.Timestamp(hired)
+        tenure = (end.year - hired.year) * 12 + end.month - hired.month + 1
+        months = pd.DataFrame({"month": range(1, max(0, min(tenure, max_months)) + 1)})
+        if months.empty:
+            continue
+        mine = monthly[monthly["rep"] == rep][["month_since_hire", "bookings"]]
+        months = months.merge(mine, left_on="month", right_on="month_since_hire", how="left")
+        months["bookings"] = months["bookings"].fillna(0.0).astype(float)
+        months["cumulative"] = months["bookings"].cumsum()
+        frames.append(months.drop(columns="month_since_hire").assign(rep=rep, hire_date=hired))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return out[["rep", "hire_date", "month", "bookings", "cumulative"]] if frames else out
+
+
+def activity_counts(
+    con: duckdb.DuckDBPyConnection, period: str, rep: str | None = None
+) -> pd.DataFrame:
+    """Return activity counts per rep and kind in the period (and distinct accounts touched)."""
+    p = parse_period(period, store.get_settings(con)["fiscal_year_start_month"])
+    return sql.run(con, "activity_counts", start=p.start, end=p.end, rep=rep)
+
+
+def report_card_averages(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:
+    """Return mean report-card scores (1–5) per rep plus a 'Team' row, for cards in [start, end)."""
+    per_rep = sql.run(con, "report_card_averages", start=start, end=end)
+    if per_rep.empty:
+        return per_rep
+    weights = per_rep["cards"]
+    team = {"rep": "Team", "cards": int(weights.sum())}
+    for score in SCORES:
+        team[score] = float((per_rep[score] * weights).sum() / weights.sum())
+    return pd.concat([per_rep, pd.DataFrame([team])], ignore_index=True)
+
+
+def save_coaching_note(
+    con: duckdb.DuckDBPyConnection, rep: str, note_date: date, note: str
+) -> None:
+    """Store a coaching note for a rep and date (empty notes are refused)."""
+    text = (note or "").strip()
+    if not text:
+        raise ValueError("the note is empty")
+    if len(text) > 10_000:
+        raise ValueError("notes are limited to 10,000 characters")
+    with store.transaction(con):
+        con.execute(
+            "INSERT INTO coaching_notes VALUES (?, ?, ?, ?)",
+            [rep, note_date, text, datetime.now()],
+        )
+
+
+def coaching_notes(con: duckdb.DuckDBPyConnection, rep: str) -> pd.DataFrame:
+    """Return a rep's coaching notes, newest first."""
+    return con.execute(
+        "SELECT note_date, note, saved_at FROM coaching_notes WHERE rep = ?"
+        " ORDER BY note_date DESC, saved_at DESC",
+        [rep],
+    ).df()
