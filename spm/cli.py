@@ -131,8 +131,26 @@ def _report_summary(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
     return summary_metrics.summary(con, period=args.period, as_of=args.as_of)
 
 
+def _report_rep_kpis(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> pd.DataFrame:
+    from spm.metrics.kpis import rep_kpis
+
+    if not args.period:
+        raise UserError("report rep-kpis needs --period, e.g. --period 2026-Q3")
+    frame = rep_kpis(con, args.period, as_of=args.as_of, team=args.team, rep=args.rep)
+    keys = ["rep", "team", "won", "lost", "win_rate", "bookings", "ads", "cycle_days", "quota"]
+    return frame[[*keys, "attainment", "open_pipeline", "coverage"]]
+
+
+def _report_hygiene(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> pd.DataFrame:
+    from spm.metrics.hygiene import hygiene
+
+    return hygiene(con, as_of=args.as_of, team=args.team, rep=args.rep)
+
+
 REPORTS: dict[str, Callable[[duckdb.DuckDBPyConnection, argparse.Namespace], pd.DataFrame]] = {
     "summary": _report_summary,
+    "rep-kpis": _report_rep_kpis,
+    "hygiene": _report_hygiene,
     "loads": _report_loads,
     "snapshots": _report_snapshots,
 }

@@ -555,7 +555,9 @@ def _simulate(
 
         if k <= n_record:
             n_c = np.searchsorted(created, t, side="right")
-            keep = ~deleted[:n_c] & ((stage[:n_c] < WON) | (close[:n_c] >= t - 365))
+            # A CRM's "all opportunities" export keeps closed deals, and bookings of past
+            # quarters are read from the latest snapshot, so closed deals stay in every snapshot.
+            keep = ~deleted[:n_c]
             idx = np.flatnonzero(keep)
             snaps.append(
                 {

@@ -42,3 +42,27 @@ def days(value: object) -> str:
     if _missing(value):
         return "–"
     return f"{float(value):.0f} d"  # type: ignore[arg-type]
+
+
+def by_unit(value: object, unit: str, symbol: str = "$", compact: bool = True) -> str:
+    """Return a value formatted for its unit: money, count, fraction or days."""
+    if unit == "money":
+        return money(value, symbol, compact=compact)
+    if unit == "fraction":
+        return pct(value)
+    if unit == "days":
+        return days(value)
+    if _missing(value):
+        return "–"
+    return f"{float(value):,.0f}"  # type: ignore[arg-type]
+
+
+def change(value: object, unit: str, symbol: str = "$") -> str | None:
+    """Return a signed change for st.metric deltas (points for fractions); None when missing."""
+    if _missing(value):
+        return None
+    x = float(value)  # type: ignore[arg-type]
+    sign = "+" if x >= 0 else "-"
+    if unit == "fraction":
+        return f"{sign}{abs(x) * 100:.0f} pts"
+    return sign + by_unit(abs(x), unit, symbol)

@@ -76,7 +76,7 @@ def test_home_period_comes_from_the_url(db):
 
 def test_data_page_tabs_render_with_demo_data(db):
     _open(db, lambda con: build_demo(con, today=TODAY))
-    at = app("pages/data.py")
+    at = app("views/data.py")
     assert not at.exception and not at.error
     assert [t.label for t in at.tabs] == [
         "Upload",
@@ -89,7 +89,7 @@ def test_data_page_tabs_render_with_demo_data(db):
 
 
 def test_data_page_uploads_and_loads_a_file(db):
-    at = app("pages/data.py")
+    at = app("views/data.py")
     data = (FIXTURES / "hubspot.csv").read_bytes()
     at.file_uploader(key="uploads").set_value(("hubspot.csv", data, "text/csv")).run()
     assert not at.exception
@@ -104,7 +104,7 @@ def test_data_page_uploads_and_loads_a_file(db):
 
 
 def test_data_page_shows_a_clear_error_for_an_unreadable_file(db):
-    at = app("pages/data.py")
+    at = app("views/data.py")
     at.file_uploader(key="uploads").set_value(("junk.csv", b"foo,bar\n1,2\n", "text/csv")).run()
     assert not at.exception
     assert any("could not tell what this file holds" in e.value for e in at.error)
@@ -112,7 +112,7 @@ def test_data_page_shows_a_clear_error_for_an_unreadable_file(db):
 
 def test_data_page_undo_restores_previous_state(db):
     _open(db, lambda con: ingest_file(con, FIXTURES / "hubspot.csv", as_of=date(2026, 3, 1)))
-    at = app("pages/data.py")
+    at = app("views/data.py")
     at.button(key="undo").click().run()
     assert not at.exception
     con = store.connect(db)
@@ -121,10 +121,33 @@ def test_data_page_undo_restores_previous_state(db):
 
 
 def test_data_page_saves_settings(db):
-    at = app("pages/data.py")
+    at = app("views/data.py")
     at.text_input[0].set_value("€")
     form_submit = [b for b in at.button if b.label == "Save settings"][0]
     form_submit.click().run()
     assert not at.exception
     con = store.connect(db)
     assert store.get_settings(con)["currency_symbol"] == "€"
+
+
+def test_reps_team_view_renders_the_team_table(db):
+    _open(db, lambda con: build_demo(con, today=TODAY))
+    at = app("views/reps.py", period="2026-Q3")
+    assert not at.exception and not at.error
+    assert {m.label for m in at.metric} >= {"Bookings", "Quota", "Attainment", "Top-2 share"}
+    table = at.dataframe[0].value
+    assert table["rep"].tolist()[-1] == "Team" and len(table) == 10
+
+
+def test_reps_one_on_one_from_the_url_and_saving_a_note(db):
+    _open(db, lambda con: build_demo(con, today=TODAY))
+    at = app("views/reps.py", rep="Priya Raman", period="2026-Q4")
+    assert not at.exception and not at.error
+    assert any("One-on-one: Priya Raman" in s.value for s in at.subheader)
+    assert [m.label for m in at.metric][:3] == ["Bookings", "Attainment", "Deals won"]
+    at.text_area[0].set_value("Book two discovery calls a week.")
+    [b for b in at.button if b.label == "Save note"][0].click().run()
+    assert not at.exception
+    con = store.connect(db)
+    notes = con.execute("SELECT rep, note FROM coaching_notes").fetchall()
+    assert notes == [("Priya Raman", "Book two discovery calls a week.")]

@@ -19,7 +19,7 @@ def empty_state(message: str) -> None:
     """Show what to load and a link to the Data page."""
     st.info(message, icon=":material/upload_file:")
     st.page_link(
-        "pages/data.py",
+        "views/data.py",
         label="Go to Data to load files or the demo company",
         icon=":material/arrow_forward:",
     )
@@ -65,21 +65,32 @@ class Filters:
     rep: str | None
 
 
+def _remember(widget_key: str, keep_key: str) -> None:
+    st.session_state[keep_key] = st.session_state[widget_key]
+
+
 def _choose(label: str, options: list, key: str, default: object, help: str) -> object:  # noqa: A002
-    """Return a sidebar selectbox choice, seeded from the URL and remembered across pages."""
-    from_url = st.query_params.get(key)
-    remembered = st.session_state.get(f"keep_{key}")
-    texts = [str(o) for o in options]
-    initial = default
-    for candidate in (from_url, remembered):
-        if candidate is not None and str(candidate) in texts:
-            initial = options[texts.index(str(candidate))]
-            break
-    widget_key = f"filter_{key}"
-    if widget_key not in st.session_state or st.session_state[widget_key] not in options:
-        st.session_state[widget_key] = initial
-    value = st.sidebar.selectbox(label, options, key=widget_key, help=help)
-    st.session_state[f"keep_{key}"] = value
+    """Return a sidebar selectbox choice, seeded from the URL and remembered across pages.
+
+    Streamlit drops a widget's state when the user moves to another page, so the choice is
+    kept under a plain session key and written back into the widget on every run.
+    """
+    keep_key, widget_key = f"keep_{key}", f"filter_{key}"
+    if st.session_state.get(keep_key) not in options:
+        from_url = st.query_params.get(key)
+        texts = [str(o) for o in options]
+        st.session_state[keep_key] = (
+            options[texts.index(from_url)] if from_url in texts else default
+        )
+    st.session_state[widget_key] = st.session_state[keep_key]
+    value = st.sidebar.selectbox(
+        label,
+        options,
+        key=widget_key,
+        help=help,
+        on_change=_remember,
+        args=(widget_key, keep_key),
+    )
     if value is None or value == "All":
         st.query_params.pop(key, None)
     else:

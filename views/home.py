@@ -55,4 +55,4 @@ with right:
     first, last = snaps["as_of"].min(), snaps["as_of"].max()
     st.caption(f"{len(snaps)} snapshot(s) from {first:%d %b %Y} to {last:%d %b %Y}")
     widgets.table(snaps.head(12), "snapshots", money_cols=("open_amount",))
-st.page_link("pages/data.py", label="Load more files", icon=":material/upload_file:")
+st.page_link("views/data.py", label="Load more files", icon=":material/upload_file:")

@@ -1,0 +1,237 @@
+"""Rep KPIs: per-rep and team figures, benchmarks, percentile ranks, trends, attainment spread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from spm import sql, store
+from spm.periods import Period, parse_period, quarter_of, shift
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A KPI as the page shows it: key, label, unit, one-line description, better direction."""
+
+    name: str
+    label: str
+    unit: str  # money | count | fraction | days
+    description: str
+    higher_is_better: bool
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("won", "Deals won", "count", "Deals won with close date in the period.", True),
+        Metric("lost", "Deals lost", "count", "Deals lost with close date in the period.", False),
+        Metric("win_rate", "Win rate", "fraction", "Won / (won + lost), by deal count.", True),
+        Metric(
+            "value_win_rate",
+            "Value win rate",
+            "fraction",
+            "Won amount / (won + lost amount).",
+            True,
+        ),
+        Metric(
+            "bookings",
+            "Bookings",
+            "money",
+            "Amount of deals won with close date in the period.",
+            True,
+        ),
+        Metric("ads", "Average deal size", "money", "Bookings / deals won.", True),
+        Metric(
+            "cycle_days",
+            "Sales cycle",
+            "days",
+            "Mean days from created date to close date over won deals.",
+            False,
+        ),
+        Metric(
+            "cycle_median_days",
+            "Median sales cycle",
+            "days",
+            "Median days from created date to close date over won deals.",
+            False,
+        ),
+        # a target, not a result: never ranked or benchmarked
+        Metric("quota", "Quota", "money", "Sum of monthly quotas in the period.", False),
+        Metric("attainment", "Attainment", "fraction", "Bookings / quota.", True),
+        Metric(
+            "open_pipeline",
+            "Open pipeline",
+            "money",
+            "Open deals closing in the period, forecast category not Omitted.",
+            True,
+        ),
+        Metric(
+            "coverage",
+            "Coverage",
+            "fraction",
+            "Open pipeline / quota still to win (blank when covered or no quota).",
+            True,
+        ),
+        Metric(
+            "revenue_per_head",
+            "Revenue per head",
+            "money",
+            "Bookings / active reps, ramping reps counted by ramp fraction.",
+            True,
+        ),
+        Metric(
+            "heads",
+            "Heads",
+            "count",
+            "Active reps in the period, ramping reps counted by ramp fraction.",
+            True,
+        ),
+        Metric(
+            "top2_share",
+            "Top-2 dependency",
+            "fraction",
+            "Share of bookings from the two highest-booking reps.",
+            False,
+        ),
+    )
+}
+
+REP_COLUMNS = [
+    "rep",
+    "team",
+    "won",
+    "lost",
+    "win_rate",
+    "value_win_rate",
+    "bookings",
+    "ads",
+    "cycle_days",
+    "cycle_median_days",
+    "quota",
+    "attainment",
+    "open_pipeline",
+    "coverage",
+    "covered",
+]
+TEAM_COLUMNS = ["team", *REP_COLUMNS[2:], "revenue_per_head", "heads", "top2_share"]
+BENCHMARKED = ["won", "win_rate", "bookings", "ads", "cycle_days", "attainment", "coverage"]
+TREND_METRICS = [c for c in REP_COLUMNS[2:] if c != "covered"]
+ATTAINMENT_BUCKETS = [
+    ("<50%", None, 0.5),
+    ("50–75%", 0.5, 0.75),
+    ("75–100%", 0.75, 1.0),
+    ("100–125%", 1.0, 1.25),
+    ("≥125%", 1.25, None),
+]
+
+
+def _period(con: duckdb.DuckDBPyConnection, period: str) -> Period:
+    """Return the fiscal Period for a label, using the stored fiscal-year start month."""
+    return parse_period(period, store.get_settings(con)["fiscal_year_start_month"])
+
+
+def _kpi_rows(
+    con: duckdb.DuckDBPyConnection,
+    p: Period,
+    as_of: date | None,
+    team: str | None,
+    rep: str | None,
+) -> pd.DataFrame:
+    """Return the rep rows and the total row of rep_kpis.sql for period `p`."""
+    return sql.run(con, "rep_kpis", start=p.start, end=p.end, as_of=as_of, team=team, rep=rep)
+
+
+def _rep_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Return the rep-level rows in REP_COLUMNS, sorted by bookings desc then rep."""
+    reps = rows[rows["level"] == "rep"].sort_values(["bookings", "rep"], ascending=[False, True])
+    return reps[REP_COLUMNS].reset_index(drop=True)
+
+
+def rep_kpis(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return one row per rep: counts, money (currency), rates (fractions), cycle (days)."""
+    return _rep_rows(_kpi_rows(con, _period(con, period), as_of, team, rep))
+
+
+def team_kpis(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+) -> pd.DataFrame:
+    """Return one row for the filter: sums, ratios of sums, revenue per head (currency), heads."""
+    rows = _kpi_rows(con, _period(con, period), as_of, team, None)
+    return rows[rows["level"] == "total"][TEAM_COLUMNS].reset_index(drop=True)
+
+
+def kpi_benchmarks(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Return per KPI the team median and top quartile (the better 25%), in the KPI's unit."""
+    records = []
+    for name in BENCHMARKED:
+        values = kpis[name].astype(float).dropna()
+        top = 0.75 if METRICS[name].higher_is_better else 0.25
+        records.append(
+            {
+                "metric": name,
+                "median": float(values.median()) if len(values) else float("nan"),
+                "top_quartile": float(values.quantile(top)) if len(values) else float("nan"),
+            }
+        )
+    return pd.DataFrame(records, columns=["metric", "median", "top_quartile"])
+
+
+def percentile_ranks(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Return rep × KPI percentile ranks as fractions 0..1 (1 = best; NaN: no value or peers)."""
+    out = pd.DataFrame({"rep": kpis["rep"].to_numpy()})
+    for name in BENCHMARKED:
+        values = kpis[name].astype(float).reset_index(drop=True)
+        n = int(values.notna().sum())
+        ranks = values.rank(method="average", ascending=METRICS[name].higher_is_better)
+        # (rank − 1) / (n − 1): the worst rep 0, the best 1, ties share the average
+        out[name] = (ranks - 1) / (n - 1) if n > 1 else float("nan")
+    return out
+
+
+def kpi_trend(
+    con: duckdb.DuckDBPyConnection,
+    periods: int = 8,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return long rows (period, rep, metric, value) for the last `periods` fiscal quarters."""
+    start_month = store.get_settings(con)["fiscal_year_start_month"]
+    anchor = as_of or max(store.snapshot_dates(con), default=None) or date.today()
+    last = quarter_of(anchor, start_month)
+    frames = []
+    for back in range(periods - 1, -1, -1):
+        q = shift(last, -back, start_month)
+        reps = _rep_rows(_kpi_rows(con, q, as_of, team, rep))
+        long = reps.melt(id_vars=["rep"], value_vars=TREND_METRICS, var_name="metric")
+        long.insert(0, "period", q.label)
+        frames.append(long)
+    out = pd.concat(frames, ignore_index=True)
+    out["value"] = out["value"].astype(float)
+    return out[["period", "rep", "metric", "value"]]
+
+
+def attainment_distribution(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Return the count of reps per attainment bucket (reps without a quota are left out)."""
+    attainment = kpis["attainment"].astype(float).dropna()
+    counts = []
+    for label, low, high in ATTAINMENT_BUCKETS:
+        inside = pd.Series(True, index=attainment.index)
+        if low is not None:
+            inside &= attainment >= low
+        if high is not None:
+            inside &= attainment < high
+        counts.append({"bucket": label, "reps": int(inside.sum())})
+    return pd.DataFrame(counts, columns=["bucket", "reps"])

@@ -1,0 +1,224 @@
+"""Rep KPIs: the team table benchmarked against median and top quartile, and the one-on-one."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote_plus
+
+import pandas as pd
+import streamlit as st
+
+from spm import charts
+from spm.export import html_page, safe_csv
+from spm.format import by_unit, change
+from spm.metrics import coaching, hygiene, kpis, one_on_one
+from spm.periods import parse_period
+from spm.ui import state, widgets
+
+st.title("Rep KPIs")
+if not state.has_snapshots():
+    widgets.empty_state("Rep KPIs need an opportunities export: load one on the Data page.")
+    st.stop()
+
+f = widgets.sidebar_filters()
+symbol = state.settings()["currency_symbol"]
+MONEY = ("bookings", "ads", "quota", "open_pipeline", "revenue_per_head")
+
+
+def _format_kpis(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy with rates shown as percentages for display."""
+    shown = frame.copy()
+    for col in ("win_rate", "value_win_rate", "attainment", "coverage", "top2_share"):
+        if col in shown:
+            shown[col] = shown[col].astype(float) * 100
+    return shown
+
+
+def _team_view() -> None:
+    reps = state.cached(kpis.rep_kpis)(f.period, as_of=f.as_of, team=f.team)
+    team = state.cached(kpis.team_kpis)(f.period, as_of=f.as_of, team=f.team)
+    if reps.empty:
+        st.info(f"No reps or deals in {f.period}. Pick another period in the sidebar.")
+        return
+    t = team.iloc[0]
+    tiles = st.columns(6)
+    for col, name, label in [
+        (tiles[0], "bookings", "Bookings"),
+        (tiles[1], "quota", "Quota"),
+        (tiles[2], "attainment", "Attainment"),
+        (tiles[3], "win_rate", "Win rate"),
+        (tiles[4], "revenue_per_head", "Revenue per head"),
+        (tiles[5], "top2_share", "Top-2 share"),
+    ]:
+        unit = "money" if name in MONEY else "fraction"
+        meta = kpis.METRICS.get(name)
+        col.metric(label, by_unit(t[name], unit, symbol), help=meta.description if meta else None)
+    st.caption(
+        f"{f.period} · {len(reps)} reps · ramp-weighted heads {t['heads']:.1f} · "
+        "cells: green = top quartile of the team, red = below the team median"
+    )
+    bench = kpis.kpi_benchmarks(reps).set_index("metric")
+    both = pd.concat([reps, team.assign(rep="Team")[reps.columns]], ignore_index=True)
+    shown = _format_kpis(both)
+    shown["one_on_one"] = [
+        None if r == "Team" else f"/reps?rep={quote_plus(r)}&period={f.period}" for r in both["rep"]
+    ]
+
+    def colour(column: pd.Series) -> list[str]:
+        name = column.name
+        if name not in bench.index:
+            return [""] * len(column)
+        raw = both[name].astype(float).where(both["rep"] != "Team")
+        top, median = bench.at[name, "top_quartile"], bench.at[name, "median"]
+        better = kpis.METRICS[name].higher_is_better
+        out = []
+        for v in raw:
+            if pd.isna(v):
+                out.append("")
+            elif (v >= top) if better else (v <= top):
+                out.append("background-color: #dcfce7")
+            elif (v < median) if better else (v > median):
+                out.append("background-color: #fee2e2")
+            else:
+                out.append("")
+        return out
+
+    config = {
+        c: st.column_config.NumberColumn(c.replace("_", " "), format=f"{symbol}%,.0f")
+        for c in MONEY
+    }
+    for c in ("win_rate", "value_win_rate", "attainment", "coverage"):
+        config[c] = st.column_config.NumberColumn(c.replace("_", " "), format="%.0f%%")
+    for c in ("cycle_days", "cycle_median_days"):
+        config[c] = st.column_config.NumberColumn(c.replace("_", " "), format="%.0f d")
+    config["one_on_one"] = st.column_config.LinkColumn("1:1", display_text="open")
+    st.dataframe(
+        shown.style.apply(colour, axis=0),
+        hide_index=True,
+        column_config=config,
+        width="stretch",
+    )
+    st.download_button(
+        "Download rep KPIs (CSV)",
+        safe_csv(both),
+        file_name=f"rep_kpis_{f.period}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+    left, right = st.columns([1, 2])
+    with left:
+        st.subheader("Attainment spread")
+        dist = kpis.attainment_distribution(reps)
+        st.altair_chart(charts.attainment_histogram(dist), width="stretch")
+        st.subheader("Benchmarks")
+        widgets.table(kpis.kpi_benchmarks(reps), "benchmarks")
+    with right:
+        st.subheader("8-quarter trends")
+        trend = state.cached(kpis.kpi_trend)(8, as_of=f.as_of, team=f.team)
+        picked = trend[trend["metric"].isin(["bookings", "attainment", "win_rate", "ads",
+                                              "cycle_days", "won"])]  # fmt: skip
+        st.altair_chart(charts.kpi_trend(picked), width="content")
+        widgets.table(trend, "kpi trend")
+
+
+def _one_on_one(rep: str) -> None:
+    profile = one_on_one.rep_profile(state.connection(), rep)
+    tiles = state.cached(one_on_one.kpi_tiles)(rep, f.period, as_of=f.as_of)
+    period = parse_period(f.period, state.settings()["fiscal_year_start_month"])
+    bits = [profile.get("team") or "(no team)", profile.get("role") or "role not set"]
+    month = one_on_one.ramp_month(profile, f.as_of or date.today())
+    if month is not None:
+        ramp = profile.get("ramp_months") or 0
+        bits.append(
+            f"hired {pd.Timestamp(profile['hire_date']):%b %Y}"
+            + (f" · ramp month {month} of {int(ramp)}" if ramp and month <= ramp else "")
+        )
+    st.subheader(f"One-on-one: {rep}")
+    st.caption(" · ".join(bits) + f" · {f.period} vs {tiles.attrs['prior_period']}")
+    cols = st.columns(len(tiles))
+    for col, t in zip(cols, tiles.to_dict("records"), strict=True):
+        col.metric(
+            t["label"],
+            by_unit(t["value"], t["unit"], symbol),
+            delta=change(t["change"], t["unit"], symbol),
+            delta_color="normal" if t["higher_is_better"] else "inverse",
+            help=f"{t['description']} Team median {by_unit(t['team_median'], t['unit'], symbol)}",
+        )
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Strengths and weaknesses** (percentile in the team)")
+        sw = one_on_one.strengths_and_weaknesses(tiles)
+        if sw.empty:
+            st.caption("Not enough closed deals this period to rank.")
+        else:
+            st.altair_chart(
+                charts.percentile_bars(sw.rename(columns={"percentile": "rank"})), width="stretch"
+            )
+    with right:
+        st.markdown("**Ramp: cumulative bookings by month since hire**")
+        curves = state.cached(coaching.ramp_curves)(as_of=f.as_of)
+        if curves.empty or rep not in set(curves["rep"]):
+            st.caption("No hire date inside the loaded history for this rep (load a reps file).")
+        else:
+            st.altair_chart(charts.ramp_curves(curves, focus=rep, symbol=symbol), width="stretch")
+    st.markdown("**Deals needing attention**")
+    attention = state.cached(hygiene.deals_needing_attention)(as_of=f.as_of, rep=rep)
+    cols_shown = ["opportunity_id", "name", "account", "stage", "amount", "close_date", "reason"]
+    widgets.table(attention[cols_shown] if len(attention) else attention, "deals needing attention",
+                  money_cols=("amount",))  # fmt: skip
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Activities in {f.period}**")
+        acts = state.cached(coaching.activity_counts)(f.period, rep=rep)
+        if acts.empty:
+            st.caption("No activities loaded for this period (load an activities file).")
+        else:
+            widgets.table(acts, "activities")
+    with right:
+        st.markdown("**Customer report cards** (last 12 months, 1–5)")
+        cards = state.cached(coaching.report_card_averages)(
+            date(period.end.year - 1, period.end.month, 1), period.end
+        )
+        mine = cards[cards["rep"].isin([rep, "Team"])] if len(cards) else cards
+        if mine.empty:
+            st.caption("No report cards loaded (load a report_cards file).")
+        else:
+            widgets.table(mine, "report cards")
+    st.markdown("**Coaching notes**")
+    con = state.connection()
+    with st.form("note", clear_on_submit=True):
+        note_date = st.date_input("Date", value=date.today())
+        text = st.text_area("Note", placeholder="What we agreed, what to practise, next steps")
+        if st.form_submit_button("Save note"):
+            try:
+                coaching.save_coaching_note(con, rep, note_date, text)
+                st.success("Note saved.")
+            except ValueError as exc:
+                st.error(f"Note not saved: {exc}")
+    notes = coaching.coaching_notes(con, rep)
+    if len(notes):
+        widgets.table(notes, "coaching notes")
+    page = html_page(
+        f"One-on-one: {rep}",
+        [
+            ("KPIs", tiles[["label", "value", "prior", "team_median", "percentile"]]),
+            ("Deals needing attention", attention[cols_shown] if len(attention) else attention),
+            ("Activities", acts),
+            ("Report cards", mine),
+            ("Coaching notes", notes),
+        ],
+        subtitle=f"{f.period} · " + " · ".join(bits),
+    )
+    st.download_button(
+        "Download one-page summary (HTML)",
+        page,
+        file_name=f"one_on_one_{rep.replace(' ', '_')}_{f.period}.html",
+        mime="text/html",
+        icon=":material/print:",
+    )
+
+
+if f.rep:
+    _one_on_one(f.rep)
+else:
+    _team_view()
