@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--team")
     report.add_argument("--rep")
     report.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    seen = {a for action in report._actions for a in action.option_strings}
+    for module in _plugins():
+        for flag, kwargs in getattr(module, "CLI_OPTIONS", []):
+            if flag not in seen:
+                report.add_argument(flag, **kwargs)
+                seen.add(flag)
     return ap
 
 
@@ -147,13 +153,34 @@ def _report_hygiene(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
     return hygiene(con, as_of=args.as_of, team=args.team, rep=args.rep)
 
 
-REPORTS: dict[str, Callable[[duckdb.DuckDBPyConnection, argparse.Namespace], pd.DataFrame]] = {
+Report = Callable[[duckdb.DuckDBPyConnection, argparse.Namespace], pd.DataFrame]
+REPORTS: dict[str, Report] = {
     "summary": _report_summary,
     "rep-kpis": _report_rep_kpis,
     "hygiene": _report_hygiene,
     "loads": _report_loads,
     "snapshots": _report_snapshots,
 }
+# Modules that add reports: each defines CLI_REPORTS = {name: fn(con, args) -> DataFrame} and
+# may define CLI_OPTIONS = [(flag, argparse kwargs), ...] for extra `report` options.
+REPORT_MODULES = ["spm.forecast", "spm.pipeline", "spm.plans", "spm.qbr"]
+
+
+def _plugins() -> list:
+    import importlib
+
+    out = []
+    for name in REPORT_MODULES:
+        try:
+            out.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return out
+
+
+for _module in _plugins():
+    REPORTS.update(getattr(_module, "CLI_REPORTS", {}))
 
 
 def to_records(frame: pd.DataFrame) -> list[dict]:
