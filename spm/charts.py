@@ -77,7 +77,9 @@ def percentile_bars(ranks: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", title=None, sort=None),
+            y=alt.Y(
+                "label:N", title=None, sort=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)
+            ),
             x=alt.X(
                 "rank:Q",
                 title="Percentile in team",
@@ -93,7 +95,7 @@ def percentile_bars(ranks: pd.DataFrame) -> alt.Chart:
             ),
             tooltip=[alt.Tooltip("label:N", title="KPI"), alt.Tooltip("rank:Q", format=".0%")],
         )
-        .properties(height=30 * max(len(data), 1))
+        .properties(height=alt.Step(26))
     )
 
 

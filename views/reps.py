@@ -158,7 +158,11 @@ def _one_on_one(rep: str) -> None:
         st.markdown("**Ramp: cumulative bookings by month since hire**")
         curves = state.cached(coaching.ramp_curves)(as_of=f.as_of)
         if curves.empty or rep not in set(curves["rep"]):
-            st.caption("No hire date inside the loaded history for this rep (load a reps file).")
+            st.caption(
+                "Hired before the loaded history begins: no ramp to draw."
+                if profile.get("hire_date") is not None and not pd.isna(profile.get("hire_date"))
+                else "No hire date for this rep: load a reps file with hire_date."
+            )
         else:
             st.altair_chart(charts.ramp_curves(curves, focus=rep, symbol=symbol), width="stretch")
     st.markdown("**Deals needing attention**")

@@ -12,6 +12,8 @@ from spm.metrics import kpis as k
 from spm.periods import parse_period, shift
 
 TILE_METRICS = ("bookings", "attainment", "won", "win_rate", "ads", "cycle_days", "coverage")
+# Tiles are narrow: a few KPI labels get a shorter form there.
+SHORT_LABELS = {"ads": "Deal size", "won": "Deals won"}
 
 
 def rep_profile(con: duckdb.DuckDBPyConnection, rep: str) -> dict:
@@ -56,7 +58,7 @@ def kpi_tiles(
         records.append(
             {
                 "metric": name,
-                "label": metric.label,
+                "label": SHORT_LABELS.get(name, metric.label),
                 "unit": metric.unit,
                 "description": metric.description,
                 "higher_is_better": metric.higher_is_better,
