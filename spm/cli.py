@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
             if flag not in seen:
                 report.add_argument(flag, **kwargs)
                 seen.add(flag)
+    bench = sub.add_parser("bench", help="time each page's queries, ingest and the reference")
+    bench.add_argument("--size", choices=["small", "large"], default="small")
+    bench.add_argument("--db", help="benchmark database (default data/bench-<size>.duckdb)")
+    bench.add_argument("--runs", type=int, default=5)
+    bench.add_argument("--format", choices=["table", "csv", "json"], default="table")
     return ap
 
 
@@ -214,7 +219,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "ingest": cmd_ingest, "report": cmd_report}
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the benchmark and print one record per case."""
+    from spm.bench import run
+
+    if args.runs < 1:
+        raise UserError("--runs must be at least 1")
+    emit(run(args.size, db=args.db, runs=args.runs).round(1), args.format)
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "ingest": cmd_ingest, "report": cmd_report, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:
