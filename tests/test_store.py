@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
+import duckdb
 import pandas as pd
 import pytest
 
@@ -9,7 +13,7 @@ from spm import store
 
 
 def test_fresh_database_has_schema_stages_and_defaults(con):
-    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 2
     assert store.get_settings(con)["fiscal_year_start_month"] == 1
     stages = store.stage_table(con)
     assert {"Closed Won", "closedwon", "Won", "Lost", "Prospecting"} <= set(stages["stage"])
@@ -20,7 +24,7 @@ def test_reopening_does_not_migrate_twice(tmp_path):
     path = tmp_path / "x.duckdb"
     store.connect(path).close()
     con = store.connect(path)
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 2
     assert con.execute("SELECT count(*) FROM stages").fetchone()[0] == len(store.DEFAULT_STAGES)
 
 
@@ -71,3 +75,46 @@ def test_spm_never_imports_streamlit_outside_ui():
         if "ui" not in p.relative_to(root).parts and "import streamlit" in p.read_text()
     ]
     assert offenders == []
+
+
+def test_version_1_database_migrates_and_resolves_duplicate_versions(tmp_path):
+    path = tmp_path / "v1.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute(store._MIGRATIONS[1])
+    old.execute("INSERT INTO schema_version VALUES (1)")
+    old.execute(
+        "INSERT INTO opportunity_snapshot_rows (load_id, as_of, opportunity_id, owner, amount,"
+        " stage) VALUES (1, DATE '2026-01-05', 'A', 'Ann', 100, 'Prospecting'),"
+        " (2, DATE '2026-01-05', 'A', 'Ann', 900, 'Prospecting'),"
+        " (1, DATE '2026-01-05', 'B', 'Ann', 50, 'Prospecting')"
+    )
+    old.close()
+    con = store.connect(path)
+    rows = con.execute("SELECT opportunity_id, amount FROM opportunity_snapshots ORDER BY 1")
+    assert rows.fetchall() == [("A", Decimal("900.00")), ("B", Decimal("50.00"))]
+
+
+def test_newer_load_of_the_same_snapshot_wins_and_undo_brings_back_the_older(con):
+    from spm.ingest import ingest_bytes, undo_load
+
+    header = "opportunity_id,owner,amount,stage,close_date\n"
+    day = date(2026, 3, 1)
+    one = ingest_bytes(
+        con, "1.csv", (header + "A,Ann,1,Prospecting,2026-04-01\n").encode(), as_of=day
+    )
+    two = ingest_bytes(
+        con, "2.csv", (header + "A,Ann,2,Prospecting,2026-04-01\n").encode(), as_of=day
+    )
+    three = ingest_bytes(
+        con, "3.csv", (header + "A,Ann,3,Prospecting,2026-04-01\n").encode(), as_of=day
+    )
+
+    def amounts() -> list:
+        return [r[0] for r in con.execute("SELECT amount FROM opportunity_snapshots").fetchall()]
+
+    assert amounts() == [Decimal("3.00")]
+    undo_load(con, two.load_id)
+    assert amounts() == [Decimal("3.00")]
+    undo_load(con, three.load_id)
+    assert amounts() == [Decimal("1.00")]
+    assert one.load_id == 1

@@ -323,7 +323,6 @@ def test_date_native_datetime_column() -> None:
         ([35], [0.35]),
         ([0.35], [0.35]),
         (["0.35", "0.5", "1"], [0.35, 0.5, 1.0]),
-        (["10", "90", "0.5"], [0.10, 0.90, 0.005]),
         (["0.35", "35%"], [0.35, 0.35]),
         (["1", "0"], [1.0, 0.0]),
     ],
@@ -353,6 +352,7 @@ def test_percent_note(column: list[str], note: str | None) -> None:
         (["-5%"], [True]),
         (["-0.5"], [True]),
         (["250", "50"], [True, False]),
+        (["10", "90", "0.5"], [False, False, True]),
         (["high"], [True]),
         (["35%%"], [True]),
         ([None, "", "  "], [False, False, False]),
@@ -362,6 +362,21 @@ def test_percent_bad(column: list[object], bad: list[bool]) -> None:
     parsed = parse_percents(pd.Series(column, dtype=object))
     assert parsed.bad.tolist() == bad
     assert parsed.values[parsed.bad].isna().all()
+
+
+def test_fraction_beside_whole_percentages_is_refused_with_its_reason() -> None:
+    # 0.35 beside 35 could mean 35% or 0.35%; the parser does not guess.
+    parsed = parse_percents(pd.Series(["35", "35%", "0.35", "0", "1"], dtype=object))
+    assert parsed.values.tolist()[:2] == [0.35, 0.35]
+    assert parsed.values.tolist()[3:] == [0.0, 0.01]
+    assert parsed.bad.tolist() == [False, False, True, False, False]
+    assert parsed.reasons.tolist() == [
+        None,
+        None,
+        "ambiguous beside whole percentages like 35: write it as 35% or 0.35%",
+        None,
+        None,
+    ]
 
 
 # --- booleans --------------------------------------------------------------------------------

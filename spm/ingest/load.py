@@ -20,7 +20,7 @@ from spm import store
 from spm.ingest import values as v
 from spm.ingest.errors import IngestError
 from spm.ingest.mapping import Mapping, detect_kind, map_columns
-from spm.ingest.readers import read_table
+from spm.ingest.readers import check_size, read_table
 from spm.periods import PeriodError, parse_period
 
 UNASSIGNED = "(unassigned)"
@@ -44,6 +44,14 @@ _BOOLS = {"is_won", "is_closed", "is_deleted", "in_target_profile", "onboarded_t
 _BOOLS |= {"paid_assessment"}
 _SCORES = {"listening", "trust", "problem_solving", "responsiveness"}
 _INTS = {"ramp_months"}
+
+# Sanity limits: a value outside them is a typo or a unit mistake, so the row is rejected.
+MIN_YEAR, MAX_YEAR = 1990, 2100
+MAX_AMOUNT = 1e13  # fits DECIMAL(18, 2) with room; no real deal or quota is this large
+MAX_TEXT_CHARS = 10_000
+DATE_RANGE_REASON = f"date outside {MIN_YEAR}–{MAX_YEAR}: check the year"
+AMOUNT_RANGE_REASON = "amount of 10 trillion or more: check the units and the decimal separator"
+TEXT_LENGTH_REASON = f"text longer than {MAX_TEXT_CHARS:,} characters: shorten it"
 
 _NEW_TYPES = {"new", "newcustomer", "newbusiness", "newlogo", "newbusinessnew"}
 _EXISTING_PREFIXES = ("existing", "renewal", "upsell", "crosssell", "expansion", "addon")
@@ -105,13 +113,14 @@ def prepare(
     today: date | None = None,
 ) -> Prepared:
     """Return the validated rows of one file; raise IngestError when the file cannot load."""
-    raw = read_table(name, data)
+    raw = read_table(name, data, pick=lambda headers: _fits(headers, kind, overrides))
     headers = [str(c) for c in raw.columns]
-    mapping = map_columns(headers, kind, overrides) if kind else detect_kind(headers, overrides)
+    mapping = _mapping(name, headers, kind, overrides)
     if mapping.missing:
         raise IngestError(
             f"{name}: no column for {', '.join(mapping.missing)} ({mapping.kind}); "
-            "rename the column or map it (--map 'Your Column=field')"
+            "rename the column in the file, or map it (Data page: Column mapping; "
+            "CLI: --map 'Your Column=field')"
         )
     if raw.empty:
         raise IngestError(f"{name} has a header but no rows: export it again with the data")
@@ -126,6 +135,7 @@ def prepare(
         rejects=pd.DataFrame(columns=["row_number", "column_name", "value", "reason"]),
         total_rows=len(raw),
     )
+    prep.notes.extend(raw.attrs.get("notes", []))
     frame, bad = _parse(raw, mapping, settings, prep.notes)
     build = _BUILDERS[mapping.kind]
     rows, extra_bad = build(con, frame, mapping, prep, today or date.today(), settings)
@@ -137,6 +147,40 @@ def prepare(
         rows = rows[~rows["_row"].isin(rejected)]
     prep.rows = rows.drop(columns=["_row"], errors="ignore").reset_index(drop=True)
     return prep
+
+
+def _fits(headers: list[str], kind: str | None, overrides: dict[str, str] | None) -> bool:
+    """Return True when these headers map onto a kind with every required column."""
+    try:
+        mapping = map_columns(headers, kind, overrides) if kind else detect_kind(headers, overrides)
+    except IngestError:
+        return False
+    return not mapping.missing
+
+
+def _mapping(
+    name: str, headers: list[str], kind: str | None, overrides: dict[str, str] | None
+) -> Mapping:
+    """Return the column mapping, or raise an IngestError that names the file."""
+    try:
+        return map_columns(headers, kind, overrides) if kind else detect_kind(headers, overrides)
+    except IngestError as exc:
+        raise IngestError(f"{name}: {exc}{_delimiter_hint(headers)}") from None
+
+
+def _delimiter_hint(headers: list[str]) -> str:
+    """Return a hint when one lone column looks like a row split on an unusual character."""
+    if len(headers) != 1:
+        return ""
+    counts = {ch: headers[0].count(ch) for ch in ":^~#!/ "}
+    ch, n = max(counts.items(), key=lambda kv: kv[1])
+    if n < 2:
+        return ""
+    shown = "space" if ch == " " else repr(ch)
+    return (
+        f" — the file has one column and its header contains {shown} {n} times: if that is "
+        "the separator, save the file again as comma-separated CSV"
+    )
 
 
 def _parse(
@@ -172,20 +216,49 @@ def _parse(
             what = None
         if parsed.note:
             notes.append(f"{header}: {parsed.note}")
-        frame[name] = parsed.values
-        if what and parsed.bad.any():
-            idx = parsed.bad[parsed.bad].index
+        values, bad = parsed.values, parsed.bad
+        reasons = pd.Series(f"not {what}", index=bad.index, dtype=object)
+        if parsed.reasons is not None:
+            reasons = parsed.reasons.where(parsed.reasons.notna(), reasons)
+        out_of_range, reason = _out_of_range(name, values)
+        if out_of_range.any():
+            bad = bad | out_of_range
+            reasons = reasons.where(~out_of_range, reason)
+            values = values.where(~out_of_range)
+            if values.dtype == object:
+                values = values.where(values.notna(), None)
+        frame[name] = values
+        if bad.any():
+            idx = bad[bad].index
             problems.append(
                 pd.DataFrame(
                     {
                         "row_number": frame.loc[idx, "_row"].to_numpy(),
                         "column_name": header,
-                        "value": col.loc[idx].astype(str).to_numpy(),
-                        "reason": f"not {what}",
+                        "value": col.loc[idx].map(_cell_text).to_numpy(),
+                        "reason": reasons.loc[idx].to_numpy(),
                     }
                 )
             )
     return frame, _concat(problems)
+
+
+def _out_of_range(name: str, values: pd.Series) -> tuple[pd.Series, str]:
+    """Return which parsed values break the sanity limits for field `name`, and the reason."""
+    if name in _DATES:
+        years = values.dt.year
+        return values.notna() & ((years < MIN_YEAR) | (years > MAX_YEAR)), DATE_RANGE_REASON
+    if name in _AMOUNTS:
+        return values.notna() & (values.abs() >= MAX_AMOUNT), AMOUNT_RANGE_REASON
+    if values.dtype == object:
+        too_long = values.map(lambda x: isinstance(x, str) and len(x) > MAX_TEXT_CHARS)
+        return too_long.astype(bool), TEXT_LENGTH_REASON
+    return pd.Series(False, index=values.index), ""
+
+
+def _cell_text(value: object) -> str:
+    """Return a raw cell as the text stored in the rejects table."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -199,7 +272,7 @@ def _reject(frame: pd.DataFrame, mask: pd.Series, column: str, reason: str) -> p
     hit = frame[mask.fillna(False).astype(bool)]
     raw = frame.attrs.get("raw", {}).get(column)
     if raw is not None:
-        values = raw.loc[hit.index].map(lambda x: "" if x is None else str(x)).to_numpy()
+        values = raw.loc[hit.index].map(_cell_text).to_numpy()
     else:
         values = [""] * len(hit)
     return pd.DataFrame(
@@ -287,6 +360,15 @@ def _build_opportunities(
         _reject(f, won & f["amount"].isna(), h("amount"), "won deal without an amount"),
         _reject(f, won & f["close_date"].isna(), h("close_date"), "won deal without a close date"),
     ]
+    if "created_date" in f:
+        # CRM imports often stamp the import day as the created date, so this loads, with a note.
+        early = f["close_date"].notna() & (f["close_date"] < f["created_date"])
+        if early.any():
+            prep.notes.append(
+                f"{int(early.sum())} deal(s) close before their created date (first: row "
+                f"{int(f.loc[early, '_row'].iloc[0])}); they load as they are — check "
+                f"{h('created_date')} if sales cycles look wrong"
+            )
     dup = f["opportunity_id"].notna() & f.duplicated(["as_of", "opportunity_id"], keep="first")
     bad.append(
         _reject(f, dup, h("opportunity_id"), "duplicate opportunity id in the same snapshot")
@@ -573,7 +655,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, **kwargs) -> L
     """Load one file from disk; see ingest_bytes for the options."""
     p = Path(path)
     if not p.is_file():
-        raise IngestError(f"{path}: no such file")
+        raise IngestError(f"{path}: no such file — check the path and the file name")
+    check_size(p.name, p.stat().st_size)  # before reading it into memory
     return ingest_bytes(con, p.name, p.read_bytes(), **kwargs)
 
 
@@ -581,11 +664,12 @@ def undo_load(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     """Remove one load's rows and rejects in one transaction; the previous state returns."""
     row = con.execute("SELECT kind, status FROM loads WHERE load_id = ?", [load_id]).fetchone()
     if row is None:
-        raise IngestError(f"there is no load #{load_id}")
+        raise IngestError(f"there is no load #{load_id}: pick one from the load history")
     if row[1] != "active":
-        raise IngestError(f"load #{load_id} is already {row[1]}")
+        raise IngestError(f"load #{load_id} is already {row[1]}; nothing changed")
     with store.transaction(con):
-        con.execute(f"DELETE FROM {_TABLE[row[0]]} WHERE load_id = ?", [load_id])  # noqa: S608
+        store.delete_load_rows(con, _TABLE[row[0]], load_id)
+        con.execute("DELETE FROM rejects WHERE load_id = ?", [load_id])
         con.execute("UPDATE loads SET status = 'undone' WHERE load_id = ?", [load_id])
         store.bump_version(con)
 

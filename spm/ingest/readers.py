@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
+from collections.abc import Callable
 from pathlib import PurePath
 
 import pandas as pd
@@ -16,19 +18,48 @@ PARQUET_EXTENSIONS = (".parquet", ".pq")
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
 DELIMITERS = (",", ";", "\t", "|")
 
+# The upload limit; .streamlit/config.toml's server.maxUploadSize says the same (a test checks).
+MAX_FILE_MB = 200
+# A workbook is a zip; refuse one that would unpack to more than this (a zip bomb).
+MAX_UNZIPPED_MB = 1024
+
 _SAMPLE_CHARS = 64_000
 _SAMPLE_LINES = 50
 
+# Leading bytes of binary formats that are sometimes renamed to .csv by mistake (or on purpose).
+_SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive (or an .xlsx workbook)"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"%PDF", "a PDF document"),
+    (b"PAR1", "a Parquet file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel (.xls) or Office file"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"SQLite format 3\x00", "a SQLite database"),
+    (b"\x7fELF", "a program (ELF)"),
+)
 
-def read_table(name: str, data: bytes) -> pd.DataFrame:
-    """Return the file's rows as a DataFrame with stripped header names and raw cell values."""
+Pick = Callable[[list[str]], bool]
+
+
+def read_table(name: str, data: bytes, pick: Pick | None = None) -> pd.DataFrame:
+    """Return the file's rows as a DataFrame with stripped header names and raw cell values.
+
+    For a workbook, `pick(headers)` chooses the first sheet it accepts (else the first sheet);
+    notes for the user (e.g. which sheet was read) are in the frame's `attrs["notes"]`.
+    """
+    check_size(name, len(data))
     ext = PurePath(name).suffix.lower()
     if ext in CSV_EXTENSIONS:
         return _read_csv(name, data)
     if ext in PARQUET_EXTENSIONS:
         return _read_parquet(name, data)
     if ext in EXCEL_EXTENSIONS:
-        return _read_excel(name, data)
+        return _read_excel(name, data, pick)
     shown = ext or "(no extension)"
     raise IngestError(f"{name}: unsupported file type {shown} — use CSV, Parquet or Excel (.xlsx)")
 
@@ -37,6 +68,32 @@ def detected_encoding_and_delimiter(data: bytes) -> tuple[str, str]:
     """Return the (encoding, delimiter) read_table would use for these CSV bytes."""
     text, encoding = _decode(data)
     return encoding, _detect_delimiter(text)
+
+
+def check_size(name: str, size: int) -> None:
+    """Raise IngestError when a file of `size` bytes is over the upload limit."""
+    if size > MAX_FILE_MB * 1024 * 1024:
+        raise IngestError(
+            f"{name} is {size / 1024 / 1024:,.1f} MB, over the {MAX_FILE_MB} MB limit: "
+            "split it (e.g. one file per quarter) or drop columns you do not need"
+        )
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """Return what a known binary format looks like when the bytes start with its signature."""
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            return what
+    return None
+
+
+def _looks_binary(text: str) -> bool:
+    """Return True when decoded text holds NULs or many control characters (not a CSV)."""
+    head = text[:_SAMPLE_CHARS]
+    if "\x00" in head:
+        return True
+    controls = sum(1 for ch in head if ch < " " and ch not in "\t\r\n\f\v")
+    return controls > max(2, len(head) // 200)
 
 
 def _empty_error(name: str) -> IngestError:
@@ -119,10 +176,20 @@ def _detect_delimiter(text: str) -> str:
 
 
 def _read_csv(name: str, data: bytes) -> pd.DataFrame:
+    what = _binary_kind(data)
+    if what:
+        raise IngestError(
+            f"{name} is {what}, not a CSV file: open it in its own program and export the "
+            "data as CSV (an .xlsx workbook can be uploaded as .xlsx)"
+        )
     text, _ = _decode(data)
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise _empty_error(name)
+    if _looks_binary(text):
+        raise IngestError(
+            f"{name} is not a text file (it holds binary data): export the data again as CSV"
+        )
     delimiter = _detect_delimiter(text)
     # Universal newlines: CRLF, CR and LF may be mixed within one export.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -168,24 +235,61 @@ def _read_parquet(name: str, data: bytes) -> pd.DataFrame:
     return _finish(name, header, body)
 
 
-def _read_excel(name: str, data: bytes) -> pd.DataFrame:
+def _check_unzipped_size(name: str, data: bytes) -> None:
+    """Refuse a workbook whose parts would unpack to more than MAX_UNZIPPED_MB (a zip bomb)."""
+    if not data.startswith(b"PK"):
+        return  # an old .xls (OLE) or not a workbook at all; the reader reports it
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise IngestError(
+            f"{name} could not be read as Excel: {_first_line(exc)} — save it again as .xlsx"
+        ) from exc
+    if total > MAX_UNZIPPED_MB * 1024 * 1024:
+        raise IngestError(
+            f"{name} would unpack to {total / 1024 / 1024:,.0f} MB, over the "
+            f"{MAX_UNZIPPED_MB} MB limit: save only the sheet you need as CSV and upload that"
+        )
+
+
+def _read_excel(name: str, data: bytes, pick: Pick | None = None) -> pd.DataFrame:
     if not data:
         raise _empty_error(name)
+    _check_unzipped_size(name, data)
     try:
-        raw = pd.read_excel(
-            io.BytesIO(data), engine="calamine", sheet_name=0, header=None, dtype=object
+        sheets = pd.read_excel(
+            io.BytesIO(data), engine="calamine", sheet_name=None, header=None, dtype=object
         )
     except Exception as exc:  # calamine raises its own error types for corrupt workbooks
         raise IngestError(
             f"{name} could not be read as Excel: {_first_line(exc)} — save it again as .xlsx"
         ) from exc
-    raw = raw.dropna(how="all").reset_index(drop=True)
+    tables = {
+        str(sheet): raw.dropna(how="all").reset_index(drop=True) for sheet, raw in sheets.items()
+    }
+    if not tables:
+        raise _empty_error(name)
+    chosen = next(iter(tables))
+    if pick is not None:
+        for sheet, raw in tables.items():
+            if not raw.empty and pick([_header_name(h) for h in raw.iloc[0]]):
+                chosen = sheet
+                break
+    raw = tables[chosen]
     if raw.empty:
         raise _empty_error(name)
     raw = _native(raw)
     header = list(raw.iloc[0])
     body = raw.iloc[1:].reset_index(drop=True)
-    return _finish(name, header, body)
+    out = _finish(name, header, body)
+    if len(tables) > 1:
+        others = ", ".join(repr(s) for s in tables if s != chosen)
+        out.attrs["notes"] = [
+            f"the workbook has {len(tables)} sheets; read {chosen!r} and ignored {others} "
+            "(upload each sheet as its own file to load it)"
+        ]
+    return out
 
 
 def _native(df: pd.DataFrame) -> pd.DataFrame:

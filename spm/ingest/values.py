@@ -21,6 +21,7 @@ class Parsed:
     values: pd.Series
     bad: pd.Series
     note: str | None = None
+    reasons: pd.Series | None = None  # per bad cell, when more specific than "not a …"
 
 
 def _positional(func: Callable[..., Parsed]) -> Callable[..., Parsed]:
@@ -31,6 +32,8 @@ def _positional(func: Callable[..., Parsed]) -> Callable[..., Parsed]:
         out = func(s.reset_index(drop=True), *args, **kwargs)
         out.values.index = s.index
         out.bad.index = s.index
+        if out.reasons is not None:
+            out.reasons.index = s.index
         return out
 
     return wrapper
@@ -324,6 +327,7 @@ def parse_dates(s: pd.Series, dayfirst: bool | None = None) -> Parsed:
 
 # --- percents --------------------------------------------------------------------------------
 
+AMBIGUOUS_PERCENT = "ambiguous beside whole percentages like 35: write it as 35% or 0.35%"
 _PERCENT_RE = rf"^(?P<num>[-+]?(?:\d+(?:[.,]\d+)?|[.,]\d+)){_WS}(?P<pct>%)?$"
 
 
@@ -346,7 +350,9 @@ def parse_percents(s: pd.Series) -> Parsed:
     bare_as_fraction = bool((raw[bare].abs() <= 1).all())
     scale = has_pct | (bare & (not bare_as_fraction))
     values = raw.where(~scale, raw / 100)
-    values = values.where(values.between(0, 1))
+    # 0.35 beside bare 35s could mean 35% or 0.35%: refuse to guess.
+    ambiguous = bare & (not bare_as_fraction) & (raw > 0) & (raw < 1)
+    values = values.where(values.between(0, 1) & ~ambiguous)
     note = None
     if bare.any():
         note = (
@@ -355,7 +361,12 @@ def parse_percents(s: pd.Series) -> Parsed:
             else "bare numbers read as percentages (35 means 35%)"
         )
     bad = values.isna() & ~cells.missing
-    return Parsed(values=values.astype("float64"), bad=bad, note=note)
+    reasons = None
+    if ambiguous.any():
+        reasons = pd.Series(
+            np.where(ambiguous, AMBIGUOUS_PERCENT, None), index=s.index, dtype=object
+        )
+    return Parsed(values=values.astype("float64"), bad=bad, note=note, reasons=reasons)
 
 
 # --- booleans --------------------------------------------------------------------------------

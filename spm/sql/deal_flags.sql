@@ -5,7 +5,7 @@
 --   stale: stage, amount and close_date unchanged in every snapshot from t to A, A - t >= $stale_days.
 WITH snap AS (
     SELECT max(as_of) AS as_of
-    FROM opportunity_snapshots
+    FROM snapshot_dates
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
 history AS (

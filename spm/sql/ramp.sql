@@ -2,7 +2,7 @@
 -- $as_of, for reps with a hire date; months after $max_months are left out.
 WITH snap AS (
     SELECT max(as_of) AS as_of
-    FROM opportunity_snapshots
+    FROM snapshot_dates
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 )
 SELECT r.rep, r.hire_date,

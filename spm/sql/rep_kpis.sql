@@ -4,7 +4,7 @@
 -- recomputed from its sums. Money as DOUBLE, rates as fractions, cycle in days.
 WITH snap AS (
     SELECT max(as_of) AS as_of
-    FROM opportunity_snapshots
+    FROM snapshot_dates
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
 deals AS (

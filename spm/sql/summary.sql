@@ -2,7 +2,7 @@
 -- and won / lost / win rate for deals closed in [$start, $end) (all closed deals when NULL).
 WITH snap AS (
     SELECT max(as_of) AS as_of
-    FROM opportunity_snapshots
+    FROM snapshot_dates
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
 deals AS (
@@ -13,7 +13,7 @@ deals AS (
     JOIN snap ON o.as_of = snap.as_of
 )
 SELECT
-    (SELECT count(DISTINCT as_of) FROM opportunity_snapshots) AS snapshots,
+    (SELECT count(*) FROM snapshot_dates) AS snapshots,
     (SELECT as_of FROM snap) AS as_of,
     count(deals.opportunity_id) AS opportunities,
     count(deals.opportunity_id) FILTER (WHERE NOT is_closed) AS open,
