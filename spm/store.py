@@ -317,6 +317,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT max(version) FROM schema_version").fetchone()
     current = row[0] or 0
     if current >= SCHEMA_VERSION:
+        # Views hold no data: refresh them so a database always has this code's definitions.
+        con.execute(_VIEWS)
         return current
     with transaction(con):
         for version in range(current + 1, SCHEMA_VERSION + 1):

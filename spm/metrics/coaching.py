@@ -25,25 +25,26 @@ def ramp_curves(
     monthly = sql.run(con, "ramp", as_of=as_of, max_months=max_months)
     reps = con.execute(
         "SELECT rep, hire_date FROM reps WHERE hire_date IS NOT NULL"
-        " AND hire_date >= (SELECT min(close_date) FROM opportunity_snapshots)"
+        " AND hire_date >= (SELECT min(close_date) FROM opportunity_snapshot_rows"
+        " WHERE as_of = (SELECT max(as_of) FROM snapshot_dates))"
     ).df()
+    cols = ["rep", "hire_date", "month", "bookings", "cumulative"]
     if reps.empty:
-        return pd.DataFrame(columns=["rep", "hire_date", "month", "bookings", "cumulative"])
+        return pd.DataFrame(columns=cols)
     end = as_of or max(store.snapshot_dates(con), default=date.today())
-    frames = []
-    for rep, hired in reps.itertuples(index=False):
-        hired = pd.Timestamp(hired)
-        tenure = (end.year - hired.year) * 12 + end.month - hired.month + 1
-        months = pd.DataFrame({"month": range(1, max(0, min(tenure, max_months)) + 1)})
-        if months.empty:
-            continue
-        mine = monthly[monthly["rep"] == rep][["month_since_hire", "bookings"]]
-        months = months.merge(mine, left_on="month", right_on="month_since_hire", how="left")
-        months["bookings"] = months["bookings"].fillna(0.0).astype(float)
-        months["cumulative"] = months["bookings"].cumsum()
-        frames.append(months.drop(columns="month_since_hire").assign(rep=rep, hire_date=hired))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return out[["rep", "hire_date", "month", "bookings", "cumulative"]] if frames else out
+    hired = pd.to_datetime(reps["hire_date"])
+    tenure = (end.year - hired.dt.year) * 12 + end.month - hired.dt.month + 1
+    reps = reps.assign(hire_date=hired, months=tenure.clip(lower=0, upper=max_months))
+    reps = reps[reps["months"] > 0]
+    if reps.empty:
+        return pd.DataFrame(columns=cols)
+    grid = reps.loc[reps.index.repeat(reps["months"])].copy()
+    grid["month"] = grid.groupby("rep").cumcount() + 1
+    booked = monthly.rename(columns={"month_since_hire": "month"})[["rep", "month", "bookings"]]
+    grid = grid.merge(booked, on=["rep", "month"], how="left")
+    grid["bookings"] = grid["bookings"].fillna(0.0).astype(float)
+    grid["cumulative"] = grid.groupby("rep")["bookings"].cumsum()
+    return grid[cols].sort_values(["rep", "month"]).reset_index(drop=True)
 
 
 def activity_counts(

@@ -22,9 +22,9 @@ def summary(
     return sql.run(con, "summary", as_of=as_of, start=start, end=end)
 
 
-def snapshot_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return each snapshot's as-of date with its deal count, open deals and open amount."""
-    return sql.run(con, "snapshot_list")
+def snapshot_list(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
+    """Return the newest `limit` snapshots (all by default): as_of, deals, open, open amount."""
+    return sql.run(con, "snapshot_list", limit=limit)
 
 
 def loaded_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -40,7 +40,8 @@ def snapshot_dates(con: duckdb.DuckDBPyConnection) -> list[date]:
 def close_date_span(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
     """Return the earliest and latest close date over all snapshots."""
     row = con.execute(
-        "SELECT min(close_date), max(close_date) FROM opportunity_snapshots"
+        "SELECT min(close_date), max(close_date) FROM opportunity_snapshot_rows"
+        " WHERE as_of = (SELECT max(as_of) FROM snapshot_dates)"
     ).fetchone()
     return (row[0], row[1]) if row else (None, None)
 

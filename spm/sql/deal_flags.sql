@@ -8,6 +8,18 @@ WITH snap AS (
     FROM snapshot_dates
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
+rep_team AS (SELECT rep, team FROM reps),
+current AS (
+    SELECT o.*, COALESCE(t.team, '(no team)') AS team
+    FROM opportunity_snapshots o
+    JOIN snap ON o.as_of = snap.as_of
+    LEFT JOIN rep_team t ON t.rep = o.owner
+    WHERE NOT o.is_closed
+      AND (CAST($rep AS VARCHAR) IS NULL OR o.owner = CAST($rep AS VARCHAR))
+      AND (CAST($team AS VARCHAR) IS NULL
+           OR COALESCE(t.team, '(no team)') = CAST($team AS VARCHAR))
+),
+-- Only the history of the deals listed is read: a small slice of years of snapshots.
 history AS (
     SELECT o.opportunity_id, o.as_of, o.stage, o.amount, o.close_date, o.is_closed,
            LAG(o.close_date) OVER w AS prev_close,
@@ -17,6 +29,7 @@ history AS (
            LAG(o.as_of) OVER w AS prev_as_of
     FROM opportunity_snapshots o, snap
     WHERE o.as_of <= snap.as_of
+      AND o.opportunity_id IN (SELECT opportunity_id FROM current)
     WINDOW w AS (PARTITION BY o.opportunity_id ORDER BY o.as_of)
 ),
 per_deal AS (
@@ -32,11 +45,9 @@ per_deal AS (
            ) AS unchanged_since
     FROM history
     GROUP BY opportunity_id
-),
-rep_team AS (SELECT rep, team FROM reps)
-SELECT o.opportunity_id, o.name, o.account, o.owner AS rep,
-       COALESCE(t.team, '(no team)') AS team, o.stage, o.amount, o.close_date,
-       o.forecast_category, o.created_date,
+)
+SELECT o.opportunity_id, o.name, o.account, o.owner AS rep, o.team, o.stage, o.amount,
+       o.close_date, o.forecast_category, o.created_date,
        COALESCE(o.close_date < snap.as_of, FALSE) AS past_due,
        p.pushes,
        p.pushes >= $pushed_times AS pushed,
@@ -45,11 +56,7 @@ SELECT o.opportunity_id, o.name, o.account, o.owner AS rep,
        date_diff('day', p.unchanged_since, snap.as_of) >= $stale_days AS stale,
        o.amount IS NULL AS missing_amount,
        o.close_date IS NULL AS missing_close_date
-FROM opportunity_snapshots o
+FROM current o
 JOIN snap ON o.as_of = snap.as_of
 JOIN per_deal p ON p.opportunity_id = o.opportunity_id
-LEFT JOIN rep_team t ON t.rep = o.owner
-WHERE NOT o.is_closed
-  AND (CAST($rep AS VARCHAR) IS NULL OR o.owner = CAST($rep AS VARCHAR))
-  AND (CAST($team AS VARCHAR) IS NULL OR COALESCE(t.team, '(no team)') = CAST($team AS VARCHAR))
 ORDER BY o.amount DESC NULLS LAST, o.opportunity_id

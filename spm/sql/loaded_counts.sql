@@ -1,5 +1,6 @@
--- Rows currently loaded per kind.
-SELECT 'opportunity snapshots' AS kind, count(*) AS rows FROM opportunity_snapshots
+-- Rows currently loaded per kind (snapshot rows replaced by a newer load are not counted).
+SELECT 'opportunity snapshots' AS kind, count(*) AS rows
+FROM opportunity_snapshot_rows WHERE superseded_by IS NULL
 UNION ALL SELECT 'reps', count(*) FROM reps
 UNION ALL SELECT 'quota months', count(*) FROM quotas
 UNION ALL SELECT 'accounts', count(*) FROM accounts
