@@ -1,0 +1,931 @@
+"""Pipeline health: coverage vs required, funnel, creation trend, hygiene, fluff and sandbagging
+signals, concentration and velocity (SPEC §4 and §5 "Pipeline health").
+
+Bookings, quota, win rates, ADS and cycle come from `rep_kpis.sql` (through `spm.metrics.kpis`),
+hygiene flags from `spm.metrics.hygiene`; this module adds the pipeline views on top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import altair as alt
+import duckdb
+import pandas as pd
+
+from spm import sql, store
+from spm.format import money
+from spm.metrics import hygiene, kpis
+from spm.periods import Period, add_months, parse_period, quarter_of, shift, trailing_quarters
+
+NAN = math.nan
+TRAILING_QUARTERS = 4
+LATE_CATEGORIES = ("Best Case", "Commit")  # stage default categories that count as late stage
+EARLY_CATEGORY = "Pipeline"
+
+COVERAGE_COLUMNS = [
+    "period",
+    "level",
+    "rep",
+    "team",
+    "quota",
+    "bookings",
+    "open_pipeline",
+    "gap",
+    "coverage",
+    "required_coverage",
+    "status",
+    "pipeline_needed",
+    "shortfall",
+]
+FUNNEL_COLUMNS = [
+    "stage",
+    "stage_order",
+    "open_deals",
+    "open_value",
+    "next_stage",
+    "advanced",
+    "decided",
+    "conversion",
+    "median_days",
+    "stays",
+    "stalled_deals",
+]
+SIGNAL_COLUMNS = [
+    "kind",
+    "signal",
+    "opportunity_id",
+    "rep",
+    "reason",
+    "stage",
+    "amount",
+    "close_date",
+]
+HYGIENE_COUNT_COLUMNS = ["rep", "open_deals", *hygiene.FLAGS, "flagged_deals"]
+VELOCITY_COLUMNS = ["rep", "open_deals", "win_rate", "ads", "cycle_days", "velocity"]
+SIGNALS = {
+    "early_close": ("fluff", "early stage, closing within {days} days"),
+    "old_deal": ("fluff", "older than {factor:g}× the typical won cycle"),
+    "late_after_period": ("sandbag", "late stage, dated after the period"),
+    "wins_not_committed": ("sandbag", "won bookings mostly not in start-of-period Commit"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# shared helpers
+
+
+def _start_month(con: duckdb.DuckDBPyConnection) -> int:
+    return int(store.get_settings(con)["fiscal_year_start_month"])
+
+
+def _period(con: duckdb.DuckDBPyConnection, period: str) -> Period:
+    return parse_period(period, _start_month(con))
+
+
+def snapshot_date(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> date | None:
+    """Return the as-of date A actually used: the latest snapshot on or before `as_of`."""
+    row = con.execute(
+        "SELECT max(as_of) FROM opportunity_snapshots WHERE CAST(? AS DATE) IS NULL"
+        " OR as_of <= CAST(? AS DATE)",
+        [as_of, as_of],
+    ).fetchone()
+    value = row[0] if row else None
+    return pd.Timestamp(value).date() if value is not None else None
+
+
+def _nan(value: object) -> float:
+    """Return a float, NaN for None / NA."""
+    return NAN if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _span_kpis(
+    con: duckdb.DuckDBPyConnection,
+    span: Period,
+    as_of: date | None,
+    team: str | None,
+    rep: str | None,
+) -> pd.DataFrame:
+    """Return rep_kpis.sql rows (levels 'rep' and 'total') for any date span."""
+    return sql.run(con, "rep_kpis", start=span.start, end=span.end, as_of=as_of, team=team, rep=rep)
+
+
+@dataclass(frozen=True)
+class Required:
+    """Required coverage (×) and where it comes from."""
+
+    value: float  # NaN when there is no closed history and no override
+    win_rate: float  # team win rate behind it over the trailing quarters (fraction)
+    cycle_median_days: float  # team median won cycle over the same quarters (days)
+    first_quarter: str | None
+    last_quarter: str | None
+    source: str  # setting | history | count history | no history
+
+    def describe(self) -> str:
+        """Return one sentence saying how the figure was set."""
+        span = f"{self.first_quarter} to {self.last_quarter}"
+        if self.source == "setting":
+            return f"Required coverage {self.value:.1f}× is set in Settings."
+        if self.source == "history":
+            return (
+                f"Required coverage {self.value:.1f}× = 1 / value win rate "
+                f"{self.win_rate:.0%} of the team, {span}."
+            )
+        if self.source == "count history":
+            return (
+                f"Required coverage {self.value:.1f}× = 1 / win rate by count "
+                f"{self.win_rate:.0%} of the team, {span}: lost deals carry no amount, so the "
+                "value win rate would read 100%."
+            )
+        if self.first_quarter is None:
+            return "Required coverage needs closed deals: load an opportunities export."
+        return (
+            f"No deals were closed {span} (the 4 quarters before the snapshot), so required "
+            "coverage is unknown: load older snapshots or set it in Settings."
+        )
+
+
+def required_coverage(
+    con: duckdb.DuckDBPyConnection, as_of: date | None = None, team: str | None = None
+) -> Required:
+    """Return 1 / team value win rate over the 4 fiscal quarters ended before A (or the setting).
+
+    The team is every rep in the team filter: a rep filter narrows the rows shown, not the team
+    whose win rate sets the bar, so each rep's row carries the same figure. When lost deals
+    carry no amount (the Maven CRM export records 0), the value win rate is 100% by
+    construction and the win rate by count stands in.
+    """
+    a = snapshot_date(con, as_of)
+    override = store.get_settings(con).get("required_coverage_override")
+    if a is None:
+        first = last = None
+        vwr = cycle = NAN
+        lost_unvalued = False
+    else:
+        start_month = _start_month(con)
+        span = trailing_quarters(a, TRAILING_QUARTERS, start_month)
+        first = quarter_of(span.start, start_month).label
+        last = quarter_of(span.last_day, start_month).label
+        total = _span_kpis(con, span, a, team, None)
+        total = total[total["level"] == "total"]
+        row = total.iloc[0]
+        vwr, cycle = _nan(row["value_win_rate"]), _nan(row["cycle_median_days"])
+        # bookings / closed amount is 1 exactly when every lost deal is worth 0
+        lost_unvalued = vwr == 1.0 and int(row["lost"]) > 0
+        if lost_unvalued:
+            vwr = _nan(row["win_rate"])
+    if override is not None and float(override) > 0:
+        return Required(float(override), vwr, cycle, first, last, "setting")
+    if vwr > 0:
+        source = "count history" if lost_unvalued else "history"
+        return Required(1.0 / vwr, vwr, cycle, first, last, source)
+    return Required(NAN, vwr, cycle, first, last, "no history")
+
+
+def open_deals(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return open pipeline deals as of A (not closed, not Omitted), amount desc; age in days."""
+    return sql.run(con, "pipeline_open_deals", as_of=as_of, team=team, rep=rep)
+
+
+# ---------------------------------------------------------------------------------------------
+# coverage
+
+
+def _status(quota: float, gap: float, coverage: float, required: float) -> str:
+    if math.isnan(quota):
+        return "no quota"
+    if gap == 0:
+        return "covered"
+    if math.isnan(required):
+        return "no history"
+    return "under" if coverage < required else "over"
+
+
+def coverage(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return per rep (and a Team row without a rep filter) coverage of P vs required coverage.
+
+    Money in currency, coverage and required coverage as multiples (×): gap = max(quota −
+    bookings, 0); coverage = open pipeline / gap; pipeline needed = gap × required coverage;
+    shortfall = max(needed − open pipeline, 0). Status: covered (gap 0), under / over required,
+    no quota, or no history (no win rate to set the bar).
+    """
+    label = _period(con, period).label
+    req = required_coverage(con, as_of, team)
+    frames = [kpis.rep_kpis(con, period, as_of=as_of, team=team, rep=rep).assign(level="rep")]
+    if rep is None:
+        frames.append(
+            kpis.team_kpis(con, period, as_of=as_of, team=team).assign(level="team", rep="Team")
+        )
+    rows = pd.concat(frames, ignore_index=True)
+    records = []
+    for r in rows.to_dict("records"):
+        quota, bookings = _nan(r["quota"]), float(r["bookings"])
+        pipeline = float(r["open_pipeline"])
+        gap = NAN if math.isnan(quota) else max(quota - bookings, 0.0)
+        cov = _nan(r["coverage"])
+        needed = 0.0 if gap == 0 else gap * req.value
+        records.append(
+            {
+                "period": label,
+                "level": r["level"],
+                "rep": r["rep"],
+                "team": r["team"],
+                "quota": quota,
+                "bookings": bookings,
+                "open_pipeline": pipeline,
+                "gap": gap,
+                "coverage": cov,
+                "required_coverage": req.value,
+                "status": _status(quota, gap, cov, req.value),
+                "pipeline_needed": needed,
+                "shortfall": max(needed - pipeline, 0.0) if not math.isnan(needed) else NAN,
+            }
+        )
+    return pd.DataFrame(records, columns=COVERAGE_COLUMNS)
+
+
+def coverage_outlook(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    periods: int = 3,
+) -> pd.DataFrame:
+    """Return `coverage` for P and the following `periods − 1` periods of the same grain."""
+    start_month = _start_month(con)
+    first = parse_period(period, start_month)
+    frames = [
+        coverage(con, shift(first, n, start_month).label, as_of=as_of, team=team, rep=rep)
+        for n in range(periods)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# funnel
+
+
+def stage_runs(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return every stay of a deal in an open stage up to A, with its days and outcome."""
+    runs = sql.run(con, "pipeline_stage_runs", as_of=as_of, team=team, rep=rep)
+    return runs.assign(days=runs["days"].astype(float))
+
+
+def _days_in_stage(deals: pd.DataFrame, runs: pd.DataFrame) -> pd.Series:
+    """Return, per open deal, the days it has sat in its current stage (NaN without a run)."""
+    current = runs[runs["current"].astype(bool)].set_index("opportunity_id")["days"]
+    return deals["opportunity_id"].map(current).astype(float)
+
+
+def funnel(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return per open stage: open deals and value (currency) as of A, conversion and time.
+
+    conversion = of deals seen in the stage whose fate after it is known, the share that later
+    reached a higher stage or won (a fraction); median_days = median completed stay in days
+    (stays already running when the first snapshot was taken are left out); stalled_deals =
+    open deals in the stage for more than twice that median.
+    """
+    deals = open_deals(con, as_of, team, rep)
+    runs = stage_runs(con, as_of, team, rep)
+    stages = (
+        pd.concat([deals[["stage", "stage_order"]], runs[["stage", "stage_order"]]])
+        .drop_duplicates("stage")
+        .sort_values(["stage_order", "stage"])
+    )
+    first_runs = runs.sort_values("entered").drop_duplicates(["opportunity_id", "stage"])
+    completed = runs[runs["left_on"].notna() & ~runs["censored"].astype(bool)]
+    deals = deals.assign(days_in_stage=_days_in_stage(deals, runs))
+    records = []
+    for stage, order in stages.itertuples(index=False, name=None):
+        later = stages[stages["stage_order"] > order]
+        nxt = later[later["stage_order"] == later["stage_order"].min()]["stage"].tolist()
+        mine = first_runs[first_runs["stage"] == stage]
+        advanced = int((mine["outcome"] == "advanced").sum())
+        decided = int(mine["outcome"].isin(["advanced", "lost", "dropped"]).sum())
+        stays = completed[completed["stage"] == stage]["days"].astype(float)
+        median = float(stays.median()) if len(stays) else NAN
+        here = deals[deals["stage"] == stage]
+        records.append(
+            {
+                "stage": stage,
+                "stage_order": int(order),
+                "open_deals": len(here),
+                "open_value": float(here["amount"].sum()),
+                "next_stage": " / ".join(nxt) if nxt else "Won",
+                "advanced": advanced,
+                "decided": decided,
+                "conversion": advanced / decided if decided else NAN,
+                "median_days": median,
+                "stays": len(stays),
+                "stalled_deals": int((here["days_in_stage"] > 2 * median).sum()),
+            }
+        )
+    return pd.DataFrame(records, columns=FUNNEL_COLUMNS)
+
+
+def stalled_deals(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return open deals in their stage for more than twice its median stay (days)."""
+    deals = open_deals(con, as_of, team, rep)
+    medians = funnel(con, as_of, team, rep).set_index("stage")["median_days"]
+    deals = deals.assign(
+        days_in_stage=_days_in_stage(deals, stage_runs(con, as_of, team, rep)),
+        median_days=deals["stage"].map(medians).astype(float),
+    )
+    stuck = deals[deals["days_in_stage"] > 2 * deals["median_days"]]
+    cols = [
+        "opportunity_id",
+        "name",
+        "rep",
+        "stage",
+        "amount",
+        "close_date",
+        "days_in_stage",
+        "median_days",
+    ]
+    return stuck.sort_values(["days_in_stage", "opportunity_id"], ascending=[False, True])[
+        cols
+    ].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# creation trend
+
+
+def _window(con: duckdb.DuckDBPyConnection, as_of: date | None, months: int) -> tuple[date, date]:
+    """Return [first day of the month `months − 1` before A's month, first day after A's month)."""
+    a = snapshot_date(con, as_of) or date.today()
+    return add_months(a, -(months - 1)), add_months(a, 1)
+
+
+def created_deals(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    months: int = 12,
+) -> pd.DataFrame:
+    """Return deals created in the `months` months up to A's month, as they stand at A."""
+    start, end = _window(con, as_of, months)
+    return sql.run(con, "pipeline_created", start=start, end=end, as_of=as_of, team=team, rep=rep)
+
+
+def creation_needed(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    months: int = 12,
+) -> pd.DataFrame:
+    """Return per month and rep the quota and the pipeline needed: quota × required coverage.
+
+    At the team's value win rate, creating quota × required coverage of pipeline each month is
+    what sustains quota (currency).
+    """
+    start, end = _window(con, as_of, months)
+    quota = sql.run(con, "pipeline_quota_months", start=start, end=end, team=team, rep=rep)
+    req = required_coverage(con, as_of, team).value
+    return quota.assign(needed=quota["quota"] * req)[["month", "rep", "team", "quota", "needed"]]
+
+
+def creation_trend(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    months: int = 12,
+    by: str = "lead_source",
+) -> pd.DataFrame:
+    """Return per month and `by` (lead_source or rep) the deals created and their value."""
+    if by not in ("lead_source", "rep"):
+        raise ValueError("creation trend is by lead_source or rep")
+    deals = created_deals(con, as_of, team, rep, months)
+    out = (
+        deals.groupby(["month", by], as_index=False)
+        .agg(deals=("opportunity_id", "count"), amount=("amount", "sum"))
+        .sort_values(["month", by])
+        .reset_index(drop=True)
+    )
+    out["month"] = pd.to_datetime(out["month"])
+    out["amount"] = out["amount"].astype(float)
+    return out
+
+
+def creation_vs_needed(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    months: int = 12,
+) -> pd.DataFrame:
+    """Return per month the pipeline created and needed (currency); needed NaN without quotas."""
+    start, _ = _window(con, as_of, months)
+    month_list = pd.to_datetime([add_months(start, n) for n in range(months)])
+    created = creation_trend(con, as_of, team, rep, months, by="rep")
+    needed = creation_needed(con, as_of, team, rep, months)
+    needed["month"] = pd.to_datetime(needed["month"])
+    frame = pd.DataFrame({"month": month_list})
+    frame["created"] = frame["month"].map(created.groupby("month")["amount"].sum()).fillna(0.0)
+    frame["needed"] = frame["month"].map(needed.groupby("month")["needed"].sum(min_count=1))
+    frame["needed"] = frame["needed"].astype(float)
+    return frame
+
+
+def creation_by_rep(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    months: int = 12,
+) -> pd.DataFrame:
+    """Return per rep over the window: deals and value created, value needed, created / needed."""
+    created = creation_trend(con, as_of, team, rep, months, by="rep")
+    needed = creation_needed(con, as_of, team, rep, months)
+    made = created.groupby("rep").agg(deals=("deals", "sum"), created=("amount", "sum"))
+    need = needed.groupby("rep")["needed"].sum(min_count=1)
+    out = made.join(need, how="outer").reset_index()
+    out["deals"] = out["deals"].fillna(0).astype(int)
+    out["created"] = out["created"].fillna(0.0).astype(float)
+    out["needed"] = out["needed"].astype(float)
+    out["created_vs_needed"] = out["created"] / out["needed"].where(out["needed"] > 0)
+    return out.sort_values(["created", "rep"], ascending=[False, True]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# hygiene
+
+
+def hygiene_by_rep(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return per rep the open deals, the deals raising each hygiene flag and any flag (counts)."""
+    flags = hygiene.deal_flags(con, as_of=as_of, team=team, rep=rep)
+    if flags.empty:
+        return pd.DataFrame(columns=HYGIENE_COUNT_COLUMNS)
+    flags = flags.assign(flagged_deals=flags[list(hygiene.FLAGS)].any(axis=1))
+    counted = flags[[*hygiene.FLAGS, "flagged_deals"]].astype(int)
+    out = counted.groupby(flags["rep"]).sum()
+    out.insert(0, "open_deals", flags.groupby("rep").size())
+    out = out.reset_index().sort_values(["flagged_deals", "rep"], ascending=[False, True])
+    return out[HYGIENE_COUNT_COLUMNS].reset_index(drop=True)
+
+
+def hygiene_deals(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return open deals raising at least one hygiene flag, with the flags spelled out."""
+    flags = hygiene.deal_flags(con, as_of=as_of, team=team, rep=rep)
+    texts = []
+    for r in flags.to_dict("records"):
+        why = []
+        if r["past_due"]:
+            why.append("past due")
+        if r["pushed"]:
+            why.append(f"pushed {r['pushes']}×")
+        if r["stale"]:
+            why.append(f"no change for {r['days_unchanged']} days")
+        if r["missing_amount"]:
+            why.append("no amount")
+        if r["missing_close_date"]:
+            why.append("no close date")
+        texts.append(", ".join(why))
+    out = flags.assign(flags=texts)
+    cols = [
+        "opportunity_id",
+        "rep",
+        "flags",
+        "name",
+        "stage",
+        "amount",
+        "close_date",
+        "pushes",
+        "days_unchanged",
+    ]
+    return out[out["flags"] != ""][cols].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# fluff and sandbagging
+
+
+def commit_wins(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return deals won in P, each marked whether it was in Commit at the start of P."""
+    p = _period(con, period)
+    return sql.run(
+        con, "pipeline_commit_wins", start=p.start, end=p.end, as_of=as_of, team=team, rep=rep
+    )
+
+
+def signals(
+    con: duckdb.DuckDBPyConnection,
+    period: str | None = None,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    within_days: int = 30,
+    age_factor: float = 2.0,
+    mostly: float = 0.5,
+) -> pd.DataFrame:
+    """Return fluff and sandbagging signals, one row per deal (or rep) with the reason shown.
+
+    Fluff: early-stage deals (stage default category Pipeline) dated to close within
+    `within_days` of A; open deals older than `age_factor` × the team's median won cycle (4
+    quarters before A). Sandbagging: late-stage deals (Best Case / Commit stages) dated after P
+    while P is under way; reps whose won bookings in P were more than `mostly` not in their
+    Commit at the start of P. P defaults to the fiscal quarter containing A. Amounts in currency.
+    """
+    a = snapshot_date(con, as_of)
+    if a is None:
+        return pd.DataFrame(columns=SIGNAL_COLUMNS)
+    p = _period(con, period) if period else quarter_of(a, _start_month(con))
+    symbol = store.get_settings(con)["currency_symbol"]
+    deals = open_deals(con, a, team, rep)
+    rows: list[dict] = []
+
+    def add(key: str, deal: dict | None, rep_name: str, amount: float, reason: str) -> None:
+        rows.append(
+            {
+                "kind": SIGNALS[key][0],
+                "signal": SIGNALS[key][1].format(days=within_days, factor=age_factor),
+                "opportunity_id": deal["opportunity_id"] if deal else None,
+                "rep": rep_name,
+                "stage": deal["stage"] if deal else None,
+                "amount": amount,
+                "close_date": deal["close_date"] if deal else pd.NaT,
+                "reason": reason,
+            }
+        )
+
+    close = pd.to_datetime(deals["close_date"])
+    soon = (
+        (deals["stage_category"] == EARLY_CATEGORY)
+        & (close >= pd.Timestamp(a))
+        & (close <= pd.Timestamp(a + timedelta(days=within_days)))
+    )
+    for d in deals[soon].to_dict("records"):
+        days_left = (pd.Timestamp(d["close_date"]) - pd.Timestamp(a)).days
+        add(
+            "early_close",
+            d,
+            d["rep"],
+            _nan(d["amount"]),
+            f"{d['stage']} deal dated to close in {days_left} days "
+            f"({pd.Timestamp(d['close_date']):%Y-%m-%d})",
+        )
+    typical = required_coverage(con, a, team).cycle_median_days
+    if not math.isnan(typical):
+        old = deals["age_days"].astype(float) > age_factor * typical
+        for d in deals[old].to_dict("records"):
+            why = f"open {int(d['age_days'])} days; typical won cycle is {typical:.0f} days"
+            add("old_deal", d, d["rep"], _nan(d["amount"]), why)
+    if a < p.end:
+        late = deals["stage_category"].isin(LATE_CATEGORIES) & (close >= pd.Timestamp(p.end))
+        for d in deals[late].to_dict("records"):
+            add(
+                "late_after_period",
+                d,
+                d["rep"],
+                _nan(d["amount"]),
+                f"{d['stage']} deal dated {pd.Timestamp(d['close_date']):%Y-%m-%d}, "
+                f"after {p.label} ends",
+            )
+    wins = commit_wins(con, p.label, a, team, rep)
+    if len(wins) and wins["s0_as_of"].notna().all():
+        s0 = pd.Timestamp(wins["s0_as_of"].iloc[0])
+        surprise = wins["amount"].where(~wins["in_start_commit"].astype(bool), 0.0)
+        team_share = surprise.sum() / wins["amount"].sum() if wins["amount"].sum() else NAN
+        for rep_name, mine in wins.groupby("rep", sort=True):
+            booked = float(mine["amount"].sum())
+            outside = float(surprise[mine.index].sum())
+            if booked > 0 and outside / booked > mostly:
+                add(
+                    "wins_not_committed",
+                    None,
+                    str(rep_name),
+                    outside,
+                    f"{outside / booked:.0%} of {money(booked, symbol)} won in {p.label} was "
+                    f"not in Commit on {s0:%Y-%m-%d} (all reps: {team_share:.0%})",
+                )
+    out = pd.DataFrame(rows, columns=SIGNAL_COLUMNS)
+    out["close_date"] = pd.to_datetime(out["close_date"])
+    order = {text: i for i, text in enumerate(SIGNALS)}
+    keys = {SIGNALS[k][1].format(days=within_days, factor=age_factor): order[k] for k in SIGNALS}
+    out = out.assign(_o=out["signal"].map(keys), _a=out["amount"].fillna(-1.0))
+    out = out.sort_values(["_o", "_a", "rep"], ascending=[True, False, True], kind="stable")
+    out = out[SIGNAL_COLUMNS].reset_index(drop=True)
+    ids = out["opportunity_id"].astype(object)
+    return out.assign(opportunity_id=ids.where(ids.notna(), None))
+
+
+# ---------------------------------------------------------------------------------------------
+# concentration and velocity
+
+
+def top_deals(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    n: int = 5,
+) -> pd.DataFrame:
+    """Return the `n` largest open pipeline deals closing in P, with their share of it."""
+    p = _period(con, period)
+    deals = open_deals(con, as_of, team, rep)
+    close = pd.to_datetime(deals["close_date"])
+    inside = deals[(close >= pd.Timestamp(p.start)) & (close < pd.Timestamp(p.end))]
+    total = float(inside["amount"].sum())
+    top = inside.sort_values(["amount", "opportunity_id"], ascending=[False, True]).head(n)
+    top = top.assign(share=top["amount"] / total if total > 0 else NAN)
+    cols = ["opportunity_id", "name", "account", "rep", "stage", "amount", "close_date", "share"]
+    return top[cols].reset_index(drop=True)
+
+
+def _top2(values: pd.Series, names: pd.Series) -> tuple[str, float]:
+    """Return the two largest holders (ties by name) and their share of the total."""
+    ranked = pd.DataFrame({"name": names, "v": values.astype(float)}).sort_values(
+        ["v", "name"], ascending=[False, True]
+    )
+    total = float(ranked["v"].sum())
+    top = ranked.head(2)
+    return ", ".join(top["name"]), float(top["v"].sum()) / total if total > 0 else NAN
+
+
+def concentration(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return one record: P's open pipeline, top-5 deals' share, top-2 reps' shares (fractions)."""
+    reps = kpis.rep_kpis(con, period, as_of=as_of, team=team, rep=rep)
+    top = top_deals(con, period, as_of, team, rep, n=5)
+    pipeline = float(reps["open_pipeline"].sum())
+    by_bookings = _top2(reps["bookings"], reps["rep"])
+    by_pipeline = _top2(reps["open_pipeline"], reps["rep"])
+    return pd.DataFrame(
+        [
+            {
+                "period": _period(con, period).label,
+                "open_pipeline": pipeline,
+                "top5_deals_value": float(top["amount"].sum()),
+                "top5_deals_share": float(top["amount"].sum()) / pipeline if pipeline else NAN,
+                "bookings": float(reps["bookings"].sum()),
+                "top2_bookings_reps": by_bookings[0],
+                "top2_bookings_share": by_bookings[1],
+                "top2_pipeline_reps": by_pipeline[0],
+                "top2_pipeline_share": by_pipeline[1],
+            }
+        ]
+    )
+
+
+def velocity(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return per rep (and Team without a rep filter) velocity in currency per day.
+
+    velocity = open deals as of A × win rate × ADS / mean sales cycle (days), where win rate,
+    ADS and cycle come from the 4 fiscal quarters ended before A.
+    """
+    a = snapshot_date(con, as_of)
+    if a is None:
+        return pd.DataFrame(columns=VELOCITY_COLUMNS)
+    span = trailing_quarters(a, TRAILING_QUARTERS, _start_month(con))
+    hist = _span_kpis(con, span, a, team, rep)
+    counts = open_deals(con, a, team, rep).groupby("rep").size()
+    reps = hist[hist["level"] == "rep"].set_index("rep")
+    names = sorted(set(reps.index) | set(counts.index))
+    rows = [
+        (name, int(counts.get(name, 0)), reps.loc[name] if name in reps.index else None)
+        for name in names
+    ]
+    if rep is None:
+        total = hist[hist["level"] == "total"].iloc[0]
+        rows.append(("Team", int(counts.sum()), total))
+    records = []
+    for name, n_open, k in rows:
+        win_rate = _nan(k["win_rate"]) if k is not None else NAN
+        ads = _nan(k["ads"]) if k is not None else NAN
+        cycle = _nan(k["cycle_days"]) if k is not None else NAN
+        speed = n_open * win_rate * ads / cycle if cycle and not math.isnan(cycle) else NAN
+        records.append(
+            {
+                "rep": name,
+                "open_deals": n_open,
+                "win_rate": win_rate,
+                "ads": ads,
+                "cycle_days": cycle,
+                "velocity": speed,
+            }
+        )
+    out = pd.DataFrame(records, columns=VELOCITY_COLUMNS)
+    is_team = pd.Series([rep is None and i == len(rows) - 1 for i in range(len(rows))])
+    # reps with neither open deals nor closed history have nothing to measure
+    idle = (out["open_deals"] == 0) & out["win_rate"].isna()
+    body = out[~is_team & ~idle].sort_values(
+        ["velocity", "rep"], ascending=[False, True], na_position="last"
+    )
+    return pd.concat([body, out[is_team]], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# charts (pure: DataFrame → Altair chart, tooltips on every mark)
+
+STATUS_COLOURS = {
+    "under": "#dc2626",
+    "over": "#16a34a",
+    "covered": "#2563eb",
+    "no quota": "#9ca3af",
+    "no history": "#f59e0b",
+}
+
+
+def coverage_chart(cov: pd.DataFrame, symbol: str = "$") -> alt.FacetChart:
+    """Return open pipeline vs pipeline needed per rep, one panel per period (bars vs ticks)."""
+    data = cov[cov["level"] == "rep"]
+    tooltip = [
+        alt.Tooltip("rep:N"),
+        alt.Tooltip("period:N"),
+        alt.Tooltip("status:N"),
+        alt.Tooltip("open_pipeline:Q", title=f"Open pipeline ({symbol})", format=",.0f"),
+        alt.Tooltip("gap:Q", title=f"Quota gap ({symbol})", format=",.0f"),
+        alt.Tooltip("coverage:Q", title="Coverage (×)", format=".2f"),
+        alt.Tooltip("required_coverage:Q", title="Required (×)", format=".2f"),
+        alt.Tooltip("pipeline_needed:Q", title=f"Needed ({symbol})", format=",.0f"),
+        alt.Tooltip("shortfall:Q", title=f"Shortfall ({symbol})", format=",.0f"),
+    ]
+    base = alt.Chart().encode(y=alt.Y("rep:N", title=None, sort=None), tooltip=tooltip)
+    bars = base.mark_bar().encode(
+        x=alt.X("open_pipeline:Q", title=f"Open pipeline vs needed ({symbol})"),
+        color=alt.Color(
+            "status:N",
+            scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
+            title="Coverage",
+            legend=alt.Legend(orient="bottom"),
+        ),
+    )
+    ticks = base.mark_tick(color="black", thickness=3, size=18).encode(x="pipeline_needed:Q")
+    return (
+        alt.layer(bars, ticks, data=data)
+        .properties(width=230, height=alt.Step(22))
+        .facet(column=alt.Column("period:N", title=None, sort=None))
+    )
+
+
+def funnel_chart(fun: pd.DataFrame, symbol: str = "$") -> alt.Chart:
+    """Return open value by stage in stage order, with deals, conversion and time in tooltips."""
+    return (
+        alt.Chart(fun)
+        .mark_bar(color="#2563eb")
+        .encode(
+            y=alt.Y("stage:N", title=None, sort=fun["stage"].tolist()),
+            x=alt.X("open_value:Q", title=f"Open value ({symbol})"),
+            tooltip=[
+                alt.Tooltip("stage:N"),
+                alt.Tooltip("open_deals:Q", title="Open deals"),
+                alt.Tooltip("open_value:Q", title=f"Open value ({symbol})", format=",.0f"),
+                alt.Tooltip("next_stage:N", title="Next stage"),
+                alt.Tooltip("conversion:Q", title="Conversion to next", format=".0%"),
+                alt.Tooltip("median_days:Q", title="Median days in stage", format=".0f"),
+                alt.Tooltip("stalled_deals:Q", title="Stalled deals"),
+            ],
+        )
+        .properties(height=alt.Step(28))
+    )
+
+
+def creation_chart(
+    trend: pd.DataFrame, needed: pd.DataFrame, by: str = "lead_source", symbol: str = "$"
+) -> alt.LayerChart:
+    """Return stacked bars of value created per month by `by`, with a line for what is needed."""
+    bars = (
+        alt.Chart(trend)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):O", title=None),
+            y=alt.Y("sum(amount):Q", title=f"Pipeline created ({symbol})"),
+            color=alt.Color(f"{by}:N", title=by.replace("_", " ")),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):O", title="Month"),
+                alt.Tooltip(f"{by}:N", title=by.replace("_", " ")),
+                alt.Tooltip("deals:Q", title="Deals created"),
+                alt.Tooltip("sum(amount):Q", title=f"Created ({symbol})", format=",.0f"),
+            ],
+        )
+    )
+    line = (
+        alt.Chart(needed.dropna(subset=["needed"]))
+        .mark_line(color="black", strokeDash=[4, 3], point=True)
+        .encode(
+            x=alt.X("yearmonth(month):O"),
+            y=alt.Y("needed:Q"),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):O", title="Month"),
+                alt.Tooltip("created:Q", title=f"Created ({symbol})", format=",.0f"),
+                alt.Tooltip("needed:Q", title=f"Needed ({symbol})", format=",.0f"),
+            ],
+        )
+    )
+    return alt.layer(bars, line).properties(height=300)
+
+
+def velocity_chart(vel: pd.DataFrame, symbol: str = "$") -> alt.Chart:
+    """Return velocity (currency per day) per rep as bars."""
+    data = vel[vel["rep"] != "Team"]
+    return (
+        alt.Chart(data)
+        .mark_bar(color="#2563eb")
+        .encode(
+            y=alt.Y("rep:N", title=None, sort=None),
+            x=alt.X("velocity:Q", title=f"Velocity ({symbol} per day)"),
+            tooltip=[
+                alt.Tooltip("rep:N"),
+                alt.Tooltip("open_deals:Q", title="Open deals"),
+                alt.Tooltip("win_rate:Q", title="Win rate", format=".0%"),
+                alt.Tooltip("ads:Q", title=f"ADS ({symbol})", format=",.0f"),
+                alt.Tooltip("cycle_days:Q", title="Cycle (days)", format=".0f"),
+                alt.Tooltip("velocity:Q", title=f"Velocity ({symbol}/day)", format=",.0f"),
+            ],
+        )
+        .properties(height=alt.Step(22))
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# command line
+
+
+def _report_coverage(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> pd.DataFrame:
+    from spm.cli import UserError
+
+    if not args.period:
+        raise UserError("report pipeline-coverage needs --period, e.g. --period 2026-Q3")
+    cov = coverage(con, args.period, as_of=args.as_of, team=args.team, rep=args.rep)
+    keys = ["rep", "quota", "bookings", "open_pipeline", "gap", "coverage", "required_coverage"]
+    return cov[cov["level"] == "rep"][keys].reset_index(drop=True)
+
+
+def _report_funnel(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> pd.DataFrame:
+    return funnel(con, as_of=args.as_of, team=args.team, rep=args.rep)
+
+
+def _report_signals(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> pd.DataFrame:
+    return signals(con, args.period, as_of=args.as_of, team=args.team, rep=args.rep)
+
+
+def _report_velocity(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> pd.DataFrame:
+    return velocity(con, as_of=args.as_of, team=args.team, rep=args.rep)
+
+
+CLI_REPORTS = {
+    "pipeline-coverage": _report_coverage,
+    "pipeline-funnel": _report_funnel,
+    "pipeline-signals": _report_signals,
+    "pipeline-velocity": _report_velocity,
+}

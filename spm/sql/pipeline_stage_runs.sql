@@ -1,0 +1,78 @@
+-- Stays of deals in open stages, learned from every snapshot up to the one as of $as_of (NULL =
+-- latest). A stay is a run of consecutive snapshots of one deal in the same open stage.
+--   entered: first snapshot of the run; left_on: first snapshot after it (NULL: not left yet,
+--   or the deal vanished from the CRM); days: left_on - entered, or as-of - entered while the
+--   deal still sits in the stage (NULL when it vanished);
+--   outcome: 'advanced' when the deal later reached a higher open stage or was won, else 'lost'
+--   when it was later lost, 'dropped' when it vanished while open, 'open' while undecided;
+--   censored: the run starts at the first snapshot ever loaded, so its real start is unknown;
+--   current: the deal sits in this stage in the as-of snapshot.
+-- Deals are attributed to the owner in their latest snapshot, filtered by $team / $rep.
+WITH snap AS (
+    SELECT max(as_of) AS as_of
+    FROM opportunity_snapshots
+    WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
+),
+first_snap AS (
+    SELECT min(as_of) AS as_of FROM opportunity_snapshots
+),
+hist AS (
+    SELECT o.opportunity_id, o.as_of, o.stage, o.stage_order, o.is_closed, o.is_won,
+           LAST_VALUE(o.owner) OVER (
+               PARTITION BY o.opportunity_id ORDER BY o.as_of
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+           ) AS owner,
+           LAG(o.stage) OVER w AS prev_stage,
+           LAG(o.is_closed) OVER w AS prev_closed
+    FROM opportunity_snapshots o, snap
+    WHERE o.as_of <= snap.as_of
+    WINDOW w AS (PARTITION BY o.opportunity_id ORDER BY o.as_of)
+),
+numbered AS (
+    SELECT *,
+           sum(CASE WHEN prev_stage IS NULL OR prev_stage <> stage OR prev_closed <> is_closed
+                    THEN 1 ELSE 0 END)
+               OVER (PARTITION BY opportunity_id ORDER BY as_of ROWS UNBOUNDED PRECEDING)
+               AS run_no
+    FROM hist
+),
+runs AS (
+    SELECT opportunity_id, run_no, min(owner) AS owner, min(stage) AS stage,
+           min(stage_order) AS stage_order, bool_or(is_closed) AS is_closed,
+           bool_or(is_won) AS is_won, min(as_of) AS entered, max(as_of) AS last_seen
+    FROM numbered
+    GROUP BY opportunity_id, run_no
+),
+sequenced AS (
+    SELECT r.*,
+           LEAD(r.entered) OVER (PARTITION BY r.opportunity_id ORDER BY r.run_no) AS left_on,
+           max(CASE WHEN NOT r.is_closed THEN r.stage_order END) OVER later AS later_max_order,
+           bool_or(r.is_won) OVER later AS later_won,
+           bool_or(r.is_closed AND NOT r.is_won) OVER later AS later_lost,
+           max(r.last_seen) OVER (PARTITION BY r.opportunity_id) AS deal_last_seen
+    FROM runs r
+    WINDOW later AS (
+        PARTITION BY r.opportunity_id ORDER BY r.run_no
+        ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+    )
+)
+SELECT q.opportunity_id, q.owner AS rep, COALESCE(t.team, '(no team)') AS team,
+       q.stage, q.stage_order, q.entered, q.left_on,
+       date_diff('day', q.entered,
+                 COALESCE(q.left_on,
+                          CASE WHEN q.last_seen = snap.as_of THEN snap.as_of END)) AS days,
+       CASE WHEN COALESCE(q.later_won, FALSE)
+                 OR COALESCE(q.later_max_order > q.stage_order, FALSE) THEN 'advanced'
+            WHEN COALESCE(q.later_lost, FALSE) THEN 'lost'
+            WHEN q.deal_last_seen < snap.as_of THEN 'dropped'
+            ELSE 'open' END AS outcome,
+       q.entered = first_snap.as_of AS censored,
+       q.left_on IS NULL AND q.last_seen = snap.as_of AS current
+FROM sequenced q
+CROSS JOIN snap
+CROSS JOIN first_snap
+LEFT JOIN reps t ON t.rep = q.owner
+WHERE NOT q.is_closed
+  AND (CAST($rep AS VARCHAR) IS NULL OR q.owner = CAST($rep AS VARCHAR))
+  AND (CAST($team AS VARCHAR) IS NULL OR COALESCE(t.team, '(no team)') = CAST($team AS VARCHAR))
+ORDER BY q.opportunity_id, q.entered
