@@ -8,6 +8,7 @@ Money is float in the currency of the data; probabilities and errors are fractio
 from __future__ import annotations
 
 import argparse
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from spm import sql, store
 from spm.metrics.hygiene import deal_flags
-from spm.periods import Period, parse_period, trailing_quarters
+from spm.periods import Period, parse_period
 
 DRAWS = 10_000
 MIN_CLOSED_DEALS = 20  # closed deals a stage needs before its learned rate replaces the default
@@ -853,19 +854,11 @@ def must_win_deals(
 def required_coverage(
     con: duckdb.DuckDBPyConnection, as_of: date | None = None, team: str | None = None
 ) -> float | None:
-    """Return 1 / value win rate over the 4 fiscal quarters before A (a setting overrides)."""
-    settings = store.get_settings(con)
-    if settings.get("required_coverage_override"):
-        return float(settings["required_coverage_override"])
-    anchor = snapshot_on_or_before(con, as_of) or date.today()
-    span = trailing_quarters(anchor, 4, settings["fiscal_year_start_month"])
-    rows = sql.run(
-        con, "rep_kpis", start=span.start, end=span.end, as_of=as_of, team=team, rep=None
-    )
-    rate = rows.loc[rows["level"] == "total", "value_win_rate"]
-    if rate.empty or pd.isna(rate.iloc[0]) or float(rate.iloc[0]) <= 0:
-        return None
-    return 1.0 / float(rate.iloc[0])
+    """Return the required coverage (×) of spm.pipeline, or None without history or setting."""
+    from spm.pipeline import required_coverage as pipeline_required
+
+    value = pipeline_required(con, as_of=as_of, team=team).value
+    return None if math.isnan(value) else value
 
 
 def quarter_glance(
