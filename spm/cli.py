@@ -237,6 +237,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (UserError, IngestError, PeriodError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (UserError, IngestError, PeriodError, ValueError) as exc:
+        # spm raises ValueError subclasses for input it cannot use: a user mistake, exit 2.
+        print(
+            f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+            file=sys.stderr,
+        )
         return 2
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) closed the pipe: stop quietly, as Unix tools do.
+        sys.stderr.close()
+        return 0

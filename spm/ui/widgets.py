@@ -25,21 +25,38 @@ def empty_state(message: str) -> None:
     )
 
 
-def table(frame: pd.DataFrame, name: str, money_cols: tuple[str, ...] = (), **kwargs) -> None:  # type: ignore[no-untyped-def]
-    """Show a table with currency columns formatted and a CSV download under it."""
+def table(  # type: ignore[no-untyped-def]
+    frame: pd.DataFrame,
+    name: str,
+    money_cols: tuple[str, ...] = (),
+    pct_cols: tuple[str, ...] = (),
+    column_config: dict | None = None,
+    **kwargs,
+) -> None:
+    """Show a table (money and fraction columns formatted) with a CSV download under it.
+
+    `pct_cols` hold fractions (0.25) and are shown as percentages; the CSV keeps fractions.
+    """
     symbol = state.settings()["currency_symbol"]
-    config = {
+    shown = frame.copy()
+    shown.attrs = {}  # Streamlit tries to serialise attrs and warns on dates
+    config: dict = {
         c: st.column_config.NumberColumn(c.replace("_", " "), format=f"{symbol}%,.0f")
         for c in money_cols
-        if c in frame.columns
+        if c in shown.columns
     }
-    for c in frame.columns:
-        if (
-            pd.api.types.is_datetime64_any_dtype(frame[c])
-            and (frame[c].dt.normalize() == frame[c]).all()
-        ):
-            config[c] = st.column_config.DateColumn(c.replace("_", " "), format="YYYY-MM-DD")
-    st.dataframe(frame, hide_index=True, column_config=config, width="stretch", **kwargs)
+    for c in pct_cols:
+        if c in shown.columns:
+            shown[c] = shown[c].astype(float) * 100
+            config[c] = st.column_config.NumberColumn(c.replace("_", " "), format="%.0f%%")
+    for c in shown.columns:
+        values = shown[c]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            present = values.dropna()
+            if (present.dt.normalize() == present).all():
+                config[c] = st.column_config.DateColumn(c.replace("_", " "), format="YYYY-MM-DD")
+    config.update(column_config or {})
+    st.dataframe(shown, hide_index=True, column_config=config, width="stretch", **kwargs)
     st.download_button(
         f"Download {name} (CSV)",
         safe_csv(frame),
