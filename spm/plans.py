@@ -1,0 +1,1420 @@
+"""Plans: hunter/farmer business plans by reverse funnel, run rate vs goal, quota scenarios.
+
+Business plan per rep and offering (product): target → deals needed (target / ADS) → proposals
+needed (deals / win rate) → opportunities needed (proposals / proposal rate) → prospects needed
+(opportunities / qualification rate). The rates come from the rep's closed deals in the trailing
+four fiscal quarters ("last year"), read along the stages each deal was seen in:
+
+* prospects = decided deals (won + lost); opportunities = those seen open at the second open
+  stage or later (qualified); proposals = those seen open at the proposal stage or later; won.
+* win rate = won / proposals (the SPEC's won / (won + lost), counted over deals that got a
+  proposal, so that deals / win rate gives proposals); proposal rate = proposals /
+  opportunities; qualification rate = opportunities / prospects. With these, last year's funnel
+  reproduces itself exactly: won / win rate / proposal rate / qualification rate = prospects.
+
+Quota scenarios turn a budget into quotas that add up, in cents, to budget × (1 + over-
+assignment), by one of four methods, with manual overrides and the rest re-spread (largest-
+remainder rounding), phased by month, and judged by a seeded bootstrap of each rep's quarterly
+bookings. Money is in the currency of the data (floats), rates are fractions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+from datetime import date, datetime
+from typing import Any
+
+import altair as alt
+import duckdb
+import numpy as np
+import pandas as pd
+
+from spm import sql, store
+from spm.metrics.kpis import rep_kpis
+from spm.periods import (
+    Period,
+    add_months,
+    fiscal_year_of,
+    parse_period,
+    quarter_of,
+    shift,
+    trailing_quarters,
+)
+
+
+class PlanError(ValueError):
+    """A planning input that cannot be used (unknown method, negative budget, bad rate, ...)."""
+
+
+METHODS = ("even", "history", "capacity", "pipeline")
+METHOD_LABELS = {
+    "even": "Even split",
+    "history": "By last year's bookings",
+    "capacity": "By ramp-adjusted capacity",
+    "pipeline": "By open pipeline",
+}
+PHASINGS = ("history", "even")
+MIN_DEALS = 5  # decided deals before a rep's own rates for an offering are trusted
+MIN_QUARTERS = 4  # full-ramp quarters before a rep's own quarterly bookings are sampled
+FULL_RAMP = 0.5  # quarters below this ramp fraction say too little about full-ramp bookings
+SIMULATIONS = 10_000
+HISTORY_QUARTERS = 8
+COUNTS = ["prospects", "opportunities", "proposals", "won", "lost", "bookings"]
+INPUT_COLUMNS = ["offering", "target", "ads", "win_rate", "proposal_rate", "qualify_rate"]
+NEEDED_COLUMNS = ["deals_needed", "proposals_needed", "opportunities_needed", "prospects_needed"]
+DRIVERS = {
+    "deals": ("deals_needed", "won"),
+    "ads": ("ads", "ads"),
+    "win_rate": ("win_rate", "win_rate"),
+    "opportunities": ("opportunities_needed", "opportunities"),
+}
+FLAGS = (
+    "aggressive but attainable",
+    "stretch",
+    "below last year",
+    "in line with last year",
+    "no history",
+)
+
+
+# --- calendar and roster helpers ---------------------------------------------------------------
+
+
+def _fsm(con: duckdb.DuckDBPyConnection) -> int:
+    return int(store.get_settings(con)["fiscal_year_start_month"])
+
+
+def _anchor(con: duckdb.DuckDBPyConnection, as_of: date | None) -> date:
+    """Return the as-of date, else the latest snapshot date, else today."""
+    if as_of is not None:
+        return as_of
+    snaps = store.snapshot_dates(con)
+    return _day(snaps[-1]) if snaps else date.today()
+
+
+def _day(value: Any) -> date | None:
+    """Return a date from a date, Timestamp or string; None for missing values."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def fiscal_year(con: duckdb.DuckDBPyConnection, year: str) -> Period:
+    """Return the fiscal-year Period for a label like FY2027 (PlanError for anything else)."""
+    try:
+        p = parse_period(str(year), _fsm(con))
+    except ValueError as exc:
+        raise PlanError(f"year '{year}' is not a fiscal year like FY2027") from exc
+    if p.grain != "year":
+        raise PlanError(f"'{year}' is a {p.grain}; plans need a fiscal year like FY2027")
+    return p
+
+
+def planning_years(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[str]:
+    """Return the current and the next fiscal year labels (the 24 months a plan covers)."""
+    fy = fiscal_year_of(_anchor(con, as_of), _fsm(con))
+    return [f"FY{fy}", f"FY{fy + 1}"]
+
+
+def history_window(con: duckdb.DuckDBPyConnection, year: Period, as_of: date | None) -> Period:
+    """Return "last year": the 4 fiscal quarters that ended on or before min(as-of, year start)."""
+    before = min(_anchor(con, as_of), year.start)
+    return trailing_quarters(before, 4, _fsm(con))
+
+
+def _history_quarters(con: duckdb.DuckDBPyConnection, window: Period, n: int) -> list[Period]:
+    """Return the `n` fiscal quarters ending with the window's last quarter, oldest first."""
+    fsm = _fsm(con)
+    last = quarter_of(window.last_day, fsm)
+    return [shift(last, -k, fsm) for k in range(n - 1, -1, -1)]
+
+
+def ramp_fraction(
+    hire: date | None, ramp_months: Any, end_date: date | None, start: date, end: date
+) -> float:
+    """Return a rep's ramp fraction for [start, end): whole months hired by `end` / ramp, ≤ 1.
+
+    The same rule as revenue per head in rep_kpis.sql: 0 when the rep left before the period
+    or joins after it, 1 without a hire date or ramp.
+    """
+    if end_date is not None and end_date < start:
+        return 0.0
+    if hire is not None and hire >= end:
+        return 0.0
+    ramp = 0 if ramp_months is None or pd.isna(ramp_months) else int(ramp_months)
+    if hire is None or ramp <= 0:
+        return 1.0
+    months = (end.year * 12 + end.month) - (hire.year * 12 + hire.month)
+    months -= 1 if end.day < hire.day else 0
+    return min(1.0, max(0.0, months / ramp))
+
+
+def roster(
+    con: duckdb.DuckDBPyConnection, year: str, as_of: date | None = None, team: str | None = None
+) -> pd.DataFrame:
+    """Return the reps who can carry quota in the fiscal year: rep, team, role, hire/ramp/end."""
+    fy = fiscal_year(con, year)
+    window = history_window(con, fy, as_of)
+    out = sql.run(
+        con, "plans_roster", start=fy.start, end=fy.end, history_start=window.start, team=team
+    )
+    return out.reset_index(drop=True)
+
+
+def _rep_ramps(reps: pd.DataFrame, periods: list[tuple[date, date]]) -> np.ndarray:
+    """Return reps × periods ramp fractions."""
+    out = np.zeros((len(reps), len(periods)))
+    for i, r in enumerate(reps.itertuples(index=False)):
+        hire, end_date = _day(r.hire_date), _day(r.end_date)
+        for j, (start, end) in enumerate(periods):
+            out[i, j] = ramp_fraction(hire, r.ramp_months, end_date, start, end)
+    return out
+
+
+def _months(p: Period) -> list[tuple[date, date]]:
+    return [(m, add_months(m, 1)) for m in p.months()]
+
+
+# --- rounding ----------------------------------------------------------------------------------
+
+
+def spread(total_cents: int, weights: Any) -> np.ndarray:
+    """Return whole cents proportional to `weights` that sum exactly to `total_cents`.
+
+    Largest-remainder rounding; all-zero weights spread evenly.
+    """
+    w = np.asarray(weights, dtype=float)
+    total = int(total_cents)
+    if total < 0:
+        raise PlanError("an amount to spread cannot be negative")
+    if len(w) == 0:
+        if total:
+            raise PlanError("there is nobody to spread the amount over")
+        return np.zeros(0, dtype=np.int64)
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise PlanError("weights must be finite and not negative")
+    if w.sum() <= 0:
+        w = np.ones(len(w))
+    raw = total * (w / w.sum())
+    out = np.floor(raw).astype(np.int64)
+    short = total - int(out.sum())
+    if short > 0:
+        order = np.argsort(-(raw - out), kind="stable")
+        out[order[: min(short, len(w))]] += 1
+    # float error can leave a cent or two either way on huge totals: the largest share absorbs it
+    out[int(np.argmax(w))] += total - int(out.sum())
+    return out
+
+
+def cents(amount: float) -> int:
+    """Return an amount in whole cents (half away from zero)."""
+    return int(math.floor(abs(float(amount)) * 100 + 0.5)) * (1 if amount >= 0 else -1)
+
+
+def phase(amount: float, weights: Any) -> np.ndarray:
+    """Return `amount` phased over periods by `weights`, in currency, summing exactly in cents."""
+    return spread(cents(amount), weights) / 100
+
+
+def allocate(
+    target_cents: int,
+    reps: list[str],
+    weights: Any,
+    overrides: dict[str, int] | None = None,
+) -> np.ndarray:
+    """Return cents per rep: manual overrides kept, the rest of the target spread by weights."""
+    overrides = overrides or {}
+    unknown = sorted(set(overrides) - set(reps))
+    if unknown:
+        raise PlanError(f"manual quota for unknown rep(s): {', '.join(unknown)}")
+    if any(v < 0 for v in overrides.values()):
+        raise PlanError("manual quotas cannot be negative")
+    fixed = np.array([r in overrides for r in reps], dtype=bool)
+    fixed_total = sum(int(v) for v in overrides.values())
+    if fixed_total > target_cents:
+        raise PlanError(
+            f"manual quotas add up to {fixed_total / 100:,.2f}, "
+            f"more than the {target_cents / 100:,.2f} to allocate"
+        )
+    out = np.zeros(len(reps), dtype=np.int64)
+    for i, r in enumerate(reps):
+        if r in overrides:
+            out[i] = int(overrides[r])
+    rest = target_cents - fixed_total
+    if (~fixed).any():
+        out[~fixed] = spread(rest, np.asarray(weights, dtype=float)[~fixed])
+    elif rest:
+        raise PlanError(
+            f"every rep has a manual quota and they add up to {fixed_total / 100:,.2f}, "
+            f"not the {target_cents / 100:,.2f} to allocate"
+        )
+    return out
+
+
+# --- history -----------------------------------------------------------------------------------
+
+
+def stage_orders(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Return (qualified order, proposal order) from the open stages the data shows."""
+    stages = sql.run(con, "plans_open_stages")
+    orders = sorted({int(o) for o in stages["stage_order"]})
+    if not orders:
+        return 0, 0
+    named = stages[stages["stage"].str.contains("proposal|quote", case=False, regex=True)]
+    proposal = int(named["stage_order"].min()) if len(named) else orders[-1]
+    qualified = orders[1] if len(orders) > 1 else orders[0]
+    return min(qualified, proposal), proposal
+
+
+def funnel_history(
+    con: duckdb.DuckDBPyConnection,
+    window: Period,
+    as_of: date | None = None,
+    team: str | None = None,
+) -> pd.DataFrame:
+    """Return last year's funnel counts and bookings per rep, offering, lead source and type."""
+    qualified, proposal = stage_orders(con)
+    out = sql.run(
+        con,
+        "plans_funnel_history",
+        start=window.start,
+        end=window.end,
+        as_of=as_of,
+        team=team,
+        qualified_order=qualified,
+        proposal_order=proposal,
+    )
+    for c in COUNTS:
+        out[c] = out[c].astype(float)
+    return out
+
+
+def rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """Return ads, win_rate, proposal_rate, qualify_rate from summed funnel counts (NaN if 0/0)."""
+    c = counts.astype(float)
+    out = pd.DataFrame(index=counts.index)
+    out["ads"] = c["bookings"] / c["won"].where(c["won"] > 0)
+    out["win_rate"] = c["won"] / c["proposals"].where(c["proposals"] > 0)
+    out["proposal_rate"] = c["proposals"] / c["opportunities"].where(c["opportunities"] > 0)
+    out["qualify_rate"] = c["opportunities"] / c["prospects"].where(c["prospects"] > 0)
+    return out
+
+
+def _team_of(con: duckdb.DuckDBPyConnection, rep: str) -> str | None:
+    row = con.execute("SELECT team FROM reps WHERE rep = ?", [rep]).fetchone()
+    return str(row[0]) if row and row[0] is not None else None
+
+
+def _role_of(con: duckdb.DuckDBPyConnection, rep: str) -> str | None:
+    row = con.execute("SELECT lower(role) FROM reps WHERE rep = ?", [rep]).fetchone()
+    return str(row[0]) if row and row[0] is not None else None
+
+
+def _known_rep(con: duckdb.DuckDBPyConnection, rep: str) -> None:
+    row = con.execute(
+        "SELECT count(*) FROM (SELECT rep FROM reps WHERE rep = ? "
+        "UNION ALL SELECT owner FROM opportunity_snapshots WHERE owner = ? LIMIT 1)",
+        [rep, rep],
+    ).fetchone()
+    if not row or not row[0]:
+        raise PlanError(f"unknown rep '{rep}': not in the reps file and owns no deals")
+
+
+# --- business plan -----------------------------------------------------------------------------
+
+
+def rep_target(
+    con: duckdb.DuckDBPyConnection, rep: str, year: str, as_of: date | None = None
+) -> float:
+    """Return the rep's quota for the fiscal year (currency); last year's bookings without one."""
+    fy = fiscal_year(con, year)
+    kpis = rep_kpis(con, fy.label, as_of=as_of, rep=rep)
+    quota = float(pd.to_numeric(kpis["quota"]).iloc[0]) if len(kpis) else float("nan")
+    if not math.isnan(quota):
+        return quota
+    window = history_window(con, fy, as_of)
+    last = rep_kpis_span(con, window, as_of, rep=rep)
+    return float(last.get(rep, 0.0))
+
+
+def rep_kpis_span(
+    con: duckdb.DuckDBPyConnection,
+    window: Period,
+    as_of: date | None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.Series:
+    """Return bookings per rep (currency) summed over the fiscal quarters of a span."""
+    total: dict[str, float] = {}
+    for q in _history_quarters(con, window, 4):
+        k = rep_kpis(con, q.label, as_of=as_of, team=team, rep=rep)
+        for r, b in zip(k["rep"], k["bookings"].astype(float), strict=True):
+            total[r] = total.get(r, 0.0) + b
+    return pd.Series(total, dtype=float)
+
+
+def plan_defaults(
+    con: duckdb.DuckDBPyConnection, rep: str, year: str, as_of: date | None = None
+) -> pd.DataFrame:
+    """Return default plan inputs per offering from history (target in currency, rates)."""
+    _known_rep(con, rep)
+    fy = fiscal_year(con, year)
+    window = history_window(con, fy, as_of)
+    hist = funnel_history(con, window, as_of, team=_team_of(con, rep))
+    target = rep_target(con, rep, year, as_of)
+    if hist.empty:
+        row = {c: float("nan") for c in INPUT_COLUMNS}
+        row.update(offering="(all offerings)", target=target, basis="no history")
+        return pd.DataFrame([row], columns=[*INPUT_COLUMNS, "basis"])
+    by_rep = hist.groupby(["rep", "offering"])[COUNTS].sum()
+    by_offering = hist.groupby("offering")[COUNTS].sum()
+    offerings = by_offering.sort_values("bookings", ascending=False, kind="stable").index
+    mine = by_rep.xs(rep, level="rep") if rep in by_rep.index.get_level_values("rep") else None
+    mine = (mine if mine is not None else by_offering.iloc[0:0]).reindex(offerings).fillna(0.0)
+    own_mix = mine["won"].sum() >= MIN_DEALS and mine["bookings"].sum() > 0
+    mix = (mine if own_mix else by_offering.reindex(offerings))["bookings"]
+    per_rep = rates(by_rep)
+    enough = by_rep["prospects"] >= MIN_DEALS
+    team_median = per_rep[enough].groupby(level="offering").median()
+    pooled = rates(by_offering)
+    own = rates(mine)
+    rows = []
+    targets = phase(target, mix.to_numpy()) if target > 0 else np.zeros(len(offerings))
+    for o, t in zip(offerings, targets, strict=True):
+        if mine.at[o, "prospects"] >= MIN_DEALS and mine.at[o, "won"] >= 1:
+            r, basis = own.loc[o], "own history"
+        elif o in team_median.index and team_median.loc[o].notna().all():
+            r, basis = team_median.loc[o], "team median"
+        else:
+            r, basis = pooled.loc[o], "team total"
+        rows.append({"offering": o, "target": float(t), **r.to_dict(), "basis": basis})
+    return pd.DataFrame(rows, columns=[*INPUT_COLUMNS, "basis"])
+
+
+def reverse_funnel(inputs: pd.DataFrame) -> pd.DataFrame:
+    """Return the inputs with deals, proposals, opportunities and prospects needed (counts).
+
+    Missing inputs give missing outputs; impossible ones (ADS ≤ 0, a rate outside (0, 1],
+    negative target) raise PlanError naming the offering.
+    """
+    missing = [c for c in INPUT_COLUMNS if c not in inputs.columns]
+    if missing:
+        raise PlanError(f"plan inputs lack column(s): {', '.join(missing)}")
+    out = inputs.copy().reset_index(drop=True)
+    for c in INPUT_COLUMNS[1:]:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    for r in out.itertuples(index=False):
+        name = r.offering
+        if not pd.isna(r.target) and r.target < 0:
+            raise PlanError(f"{name}: the target cannot be negative")
+        if not pd.isna(r.ads) and r.ads <= 0:
+            raise PlanError(f"{name}: average deal size must be above 0")
+        for label, v in (
+            ("win rate", r.win_rate),
+            ("proposal rate", r.proposal_rate),
+            ("qualification rate", r.qualify_rate),
+        ):
+            if not pd.isna(v) and not 0 < v <= 1:
+                raise PlanError(f"{name}: {label} must be above 0% and at most 100%")
+    out["deals_needed"] = out["target"] / out["ads"]
+    out["proposals_needed"] = out["deals_needed"] / out["win_rate"]
+    out["opportunities_needed"] = out["proposals_needed"] / out["proposal_rate"]
+    out["prospects_needed"] = out["opportunities_needed"] / out["qualify_rate"]
+    return out
+
+
+def plan_total(plan: pd.DataFrame) -> dict[str, Any]:
+    """Return the plan's total row: sums of targets and counts, ratios recomputed from them."""
+    t = plan[["target", *NEEDED_COLUMNS]].astype(float).sum(min_count=1)
+    return {
+        "offering": "Total",
+        "target": t["target"],
+        "ads": _ratio(t["target"], t["deals_needed"]),
+        "win_rate": _ratio(t["deals_needed"], t["proposals_needed"]),
+        "proposal_rate": _ratio(t["proposals_needed"], t["opportunities_needed"]),
+        "qualify_rate": _ratio(t["opportunities_needed"], t["prospects_needed"]),
+        **{c: t[c] for c in NEEDED_COLUMNS},
+    }
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a) / float(b) if b and not pd.isna(b) and not pd.isna(a) else float("nan")
+
+
+def saved_plan(con: duckdb.DuckDBPyConnection, rep: str, year: str) -> pd.DataFrame | None:
+    """Return the saved plan inputs for a rep and fiscal year, or None when none is saved."""
+    rows = con.execute(
+        "SELECT offering, inputs FROM plans WHERE rep = ? AND fiscal_year = ? ORDER BY rowid",
+        [rep, str(year).upper()],
+    ).fetchall()
+    if not rows:
+        return None
+    records = [{"offering": o, **json.loads(i)} for o, i in rows]
+    out = pd.DataFrame(records)
+    for c in INPUT_COLUMNS[1:]:
+        out[c] = pd.to_numeric(out.get(c), errors="coerce").astype(float)
+    out["basis"] = "saved"
+    return out[[*INPUT_COLUMNS, "basis"]]
+
+
+def save_plan(con: duckdb.DuckDBPyConnection, rep: str, year: str, inputs: pd.DataFrame) -> None:
+    """Store a rep's plan inputs for a fiscal year (replacing any earlier save)."""
+    fy = fiscal_year(con, year)
+    _known_rep(con, rep)
+    checked = reverse_funnel(inputs)
+    if (
+        checked["offering"].isna().any()
+        or (checked["offering"].astype(str).str.strip() == "").any()
+    ):
+        raise PlanError("every plan row needs an offering name")
+    if checked["offering"].duplicated().any():
+        raise PlanError("each offering may appear only once in a plan")
+    now = datetime.now()
+    with store.transaction(con):
+        con.execute("DELETE FROM plans WHERE rep = ? AND fiscal_year = ?", [rep, fy.label])
+        for r in checked.itertuples(index=False):
+            values = {c: (None if pd.isna(getattr(r, c)) else float(getattr(r, c)))
+                      for c in INPUT_COLUMNS[1:]}  # fmt: skip
+            con.execute(
+                "INSERT INTO plans VALUES (?, ?, ?, ?, ?)",
+                [rep, fy.label, str(r.offering), json.dumps(values), now],
+            )
+        store.bump_version(con)
+
+
+def delete_plan(con: duckdb.DuckDBPyConnection, rep: str, year: str) -> None:
+    """Forget a rep's saved plan for a fiscal year (back to the defaults from history)."""
+    with store.transaction(con):
+        con.execute("DELETE FROM plans WHERE rep = ? AND fiscal_year = ?", [rep, str(year).upper()])
+        store.bump_version(con)
+
+
+def business_plan(
+    con: duckdb.DuckDBPyConnection, rep: str, year: str, as_of: date | None = None
+) -> pd.DataFrame:
+    """Return a rep's plan per offering: inputs (saved, else defaults) and the reverse funnel."""
+    fy = fiscal_year(con, year)
+    inputs = saved_plan(con, rep, fy.label)
+    if inputs is None:
+        inputs = plan_defaults(con, rep, fy.label, as_of)
+    out = reverse_funnel(inputs)
+    out.attrs.update(rep=rep, year=fy.label, role=_role_of(con, rep),
+                     window=history_window(con, fy, as_of).label)  # fmt: skip
+    return out[[*INPUT_COLUMNS, *NEEDED_COLUMNS, "basis"]]
+
+
+def flag(plan: float, last_year: float, team_best: float) -> str:
+    """Return the seeds' verdict on a plan driver against own history and the team's best."""
+    if pd.isna(plan):
+        return ""
+    tol = 1e-9 * max(1.0, abs(plan))
+    beyond = not pd.isna(team_best) and plan > team_best + tol
+    if pd.isna(last_year):
+        return "stretch" if beyond else "no history"
+    if plan < last_year - tol:
+        return "below last year"
+    if beyond:
+        return "stretch"
+    if plan > last_year + tol:
+        return "aggressive but attainable"
+    return "in line with last year"
+
+
+def drivers_vs_last_year(
+    con: duckdb.DuckDBPyConnection,
+    rep: str,
+    year: str,
+    as_of: date | None = None,
+    plan: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return per offering and driver: plan, last year, the team's best and the flag.
+
+    `plan` is a reverse funnel being edited; without it, the rep's saved plan (or defaults).
+    """
+    fy = fiscal_year(con, year)
+    if plan is None:
+        plan = business_plan(con, rep, fy.label, as_of)
+    window = history_window(con, fy, as_of)
+    hist = funnel_history(con, window, as_of, team=_team_of(con, rep))
+    by_rep = hist.groupby(["rep", "offering"])[COUNTS].sum()
+    actual = pd.concat([by_rep, rates(by_rep)], axis=1)
+    # a rate from a handful of deals is not something "seen on the team"
+    ranked = actual.copy()
+    ranked.loc[ranked["prospects"] < MIN_DEALS, ["win_rate", "proposal_rate"]] = np.nan
+    best = ranked.groupby(level="offering")[["won", "ads", "win_rate", "opportunities"]].max()
+    rows = []
+    for p in plan.itertuples(index=False):
+        key = (rep, p.offering)
+        mine = actual.loc[key] if key in actual.index else None
+        for driver, (plan_col, hist_col) in DRIVERS.items():
+            value = float(getattr(p, plan_col))
+            last = float(mine[hist_col]) if mine is not None else float("nan")
+            top = float(best.at[p.offering, hist_col]) if p.offering in best.index else math.nan
+            rows.append(
+                {
+                    "offering": p.offering,
+                    "driver": driver,
+                    "plan": value,
+                    "last_year": last,
+                    "team_best": top,
+                    "flag": flag(value, last, top),
+                }
+            )
+    return pd.DataFrame(rows, columns=["offering", "driver", "plan", "last_year", "team_best",
+                                       "flag"])  # fmt: skip
+
+
+def lead_source_plan(
+    con: duckdb.DuckDBPyConnection,
+    rep: str,
+    year: str,
+    as_of: date | None = None,
+    plan: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return where the plan's prospects come from: lead source, share, target, counts needed.
+
+    Shares are the rep's last-year prospects (and bookings, for the target) by lead source, the
+    team's when the rep decided fewer than MIN_DEALS deals. `plan` as in drivers_vs_last_year.
+    """
+    fy = fiscal_year(con, year)
+    if plan is None:
+        plan = business_plan(con, rep, fy.label, as_of)
+    total = plan_total(plan)
+    hist = funnel_history(con, history_window(con, fy, as_of), as_of, team=_team_of(con, rep))
+    mine = hist[hist["rep"] == rep]
+    src = mine if mine["prospects"].sum() >= MIN_DEALS else hist
+    by = src.groupby("lead_source")[["prospects", "bookings"]].sum()
+    if by.empty:
+        return pd.DataFrame(columns=["lead_source", "share", "target", "prospects_needed",
+                                     "opportunities_needed"])  # fmt: skip
+    share = by["prospects"] / by["prospects"].sum()
+    targets = phase(total["target"], by["bookings"].to_numpy()) if total["target"] > 0 else 0.0
+    return pd.DataFrame(
+        {
+            "lead_source": by.index,
+            "share": share.to_numpy(),
+            "target": targets,
+            "prospects_needed": share.to_numpy() * total["prospects_needed"],
+            "opportunities_needed": share.to_numpy() * total["opportunities_needed"],
+        }
+    ).reset_index(drop=True)
+
+
+def month_shape(
+    con: duckdb.DuckDBPyConnection,
+    year: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    phasing: str = "history",
+) -> np.ndarray:
+    """Return 12 month weights for the fiscal year: last year's team bookings by month, or even."""
+    if phasing not in PHASINGS:
+        raise PlanError(f"unknown phasing '{phasing}': use {' or '.join(PHASINGS)}")
+    fy = fiscal_year(con, year)
+    if phasing == "even":
+        return np.ones(12)
+    window = history_window(con, fy, as_of)
+    monthly = sql.run(
+        con, "plans_monthly_bookings", start=window.start, end=window.end, as_of=as_of,
+        team=team, rep=None,
+    )  # fmt: skip
+    by_month = monthly.groupby(pd.to_datetime(monthly["month"]).dt.month)["bookings"].sum()
+    shape = np.array([float(by_month.get(m.month, 0.0)) for m in fy.months()])
+    return shape if shape.sum() > 0 and (shape >= 0).all() else np.ones(12)
+
+
+def monthly_plan(
+    con: duckdb.DuckDBPyConnection,
+    rep: str,
+    as_of: date | None = None,
+    phasing: str = "history",
+) -> pd.DataFrame:
+    """Return 24 monthly plans (current and next fiscal year): targets, counts, actuals so far.
+
+    Each year's target is phased by the team's monthly shape (or evenly) times the rep's ramp
+    in that month, in whole cents; the counts follow the year's funnel ratios.
+    """
+    anchor = _anchor(con, as_of)
+    team = _team_of(con, rep)
+    reps = con.execute(
+        "SELECT hire_date, ramp_months, end_date FROM reps WHERE rep = ?", [rep]
+    ).df()
+    frames = []
+    for label in planning_years(con, as_of):
+        fy = fiscal_year(con, label)
+        plan = business_plan(con, rep, label, as_of)
+        total = plan_total(plan)
+        months = _months(fy)
+        weights = month_shape(con, label, as_of, team, phasing)
+        if len(reps):
+            ramp = _rep_ramps(reps.assign(rep=rep), months)[0]
+            weights = weights * ramp if (weights * ramp).sum() > 0 else weights
+        target = phase(total["target"], weights) if total["target"] > 0 else np.zeros(12)
+        frame = pd.DataFrame({"fiscal_year": label, "month": [m for m, _ in months],
+                              "target": target})  # fmt: skip
+        for c in NEEDED_COLUMNS:
+            frame[c] = target * _ratio(total[c], total["target"])
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    first, last = out["month"].iloc[0], add_months(out["month"].iloc[-1], 1)
+    actual = sql.run(con, "plans_monthly_bookings", start=first, end=last, as_of=as_of, team=None,
+                     rep=rep)  # fmt: skip
+    booked = {(_day(m)): float(b) for m, b in zip(actual["month"], actual["bookings"], strict=True)}
+    started = [m <= anchor for m in out["month"]]
+    out["actual"] = [booked.get(m, 0.0) if s else np.nan
+                     for m, s in zip(out["month"], started, strict=True)]  # fmt: skip
+    out["variance"] = out["actual"] - out["target"]
+    out["month"] = pd.to_datetime(out["month"])
+    return out
+
+
+# --- team view and run rate --------------------------------------------------------------------
+
+
+def _new_shares(
+    con: duckdb.DuckDBPyConnection,
+    reps: pd.DataFrame,
+    fy: Period,
+    hist: pd.DataFrame,
+) -> pd.Series:
+    """Return each rep's share of quota that is new business (typed quota, role, history, ½)."""
+    typed = sql.run(con, "plans_quota_types", start=fy.start, end=fy.end)
+    typed = typed.pivot_table(index="rep", columns="type", values="amount", aggfunc="sum")
+    booked = hist.groupby(["rep", "type"])["bookings"].sum().unstack(fill_value=0.0)
+    out = {}
+    for r in reps.itertuples(index=False):
+        new = typed.at[r.rep, "new"] if "new" in typed and r.rep in typed.index else np.nan
+        old = (
+            typed.at[r.rep, "existing"] if "existing" in typed and r.rep in typed.index else np.nan
+        )
+        both = (0 if pd.isna(new) else new) + (0 if pd.isna(old) else old)
+        if both > 0:
+            out[r.rep] = (0 if pd.isna(new) else new) / both
+        elif r.role == "hunter":
+            out[r.rep] = 1.0
+        elif r.role == "farmer":
+            out[r.rep] = 0.0
+        elif r.rep in booked.index and booked.loc[r.rep].sum() > 0:
+            out[r.rep] = float(booked.loc[r.rep].get("new", 0.0) / booked.loc[r.rep].sum())
+        else:
+            out[r.rep] = 0.5
+    return pd.Series(out, dtype=float)
+
+
+TEAM_COLUMNS = [
+    "segment",
+    "goal",
+    "ads",
+    "deals_needed",
+    "last_year_bookings",
+    "last_year_deals",
+    "contracted",
+    "weighted_pipeline",
+    "run_rate",
+    "run_rate_pct",
+]
+
+
+def team_plan(
+    con: duckdb.DuckDBPyConnection,
+    year: str,
+    as_of: date | None = None,
+    team: str | None = None,
+) -> pd.DataFrame:
+    """Return existing / new / total: goal, deals × size to get there, and run rate vs goal.
+
+    Goal = the reps' quotas for the year split into new and existing business; size = last
+    year's ADS of that kind; run rate = contracted (won in the year) + open pipeline in the year
+    weighted by probability; run_rate_pct = run rate / goal.
+    """
+    fy = fiscal_year(con, year)
+    reps = roster(con, fy.label, as_of, team)
+    window = history_window(con, fy, as_of)
+    hist = funnel_history(con, window, as_of, team)
+    kpis = rep_kpis(con, fy.label, as_of=as_of, team=team)
+    quota = kpis.set_index("rep")["quota"].astype(float).reindex(reps["rep"]).fillna(0.0)
+    share = _new_shares(con, reps, fy, hist).reindex(reps["rep"]).fillna(0.5)
+    goal = {"new": float((quota * share).sum()), "existing": float((quota * (1 - share)).sum())}
+    last = hist.groupby("type")[["bookings", "won"]].sum()
+    run = sql.run(con, "plans_run_rate", start=fy.start, end=fy.end, as_of=as_of, team=team)
+    run = run.groupby("type")[["contracted", "weighted_pipeline"]].sum()
+    rows = []
+    for seg in ("existing", "new"):
+        lb = float(last.at[seg, "bookings"]) if seg in last.index else 0.0
+        lw = float(last.at[seg, "won"]) if seg in last.index else 0.0
+        contracted = float(run.at[seg, "contracted"]) if seg in run.index else 0.0
+        weighted = float(run.at[seg, "weighted_pipeline"]) if seg in run.index else 0.0
+        rows.append(
+            {"segment": seg, "goal": goal[seg], "ads": _ratio(lb, lw),
+             "last_year_bookings": lb, "last_year_deals": lw,
+             "contracted": contracted, "weighted_pipeline": weighted}
+        )  # fmt: skip
+    out = pd.DataFrame(rows)
+    total = out[["goal", "last_year_bookings", "last_year_deals", "contracted",
+                 "weighted_pipeline"]].sum()  # fmt: skip
+    out = pd.concat(
+        [out, pd.DataFrame([{"segment": "total", **total.to_dict(),
+                             "ads": _ratio(total["last_year_bookings"],
+                                           total["last_year_deals"])}])],
+        ignore_index=True,
+    )  # fmt: skip
+    out["deals_needed"] = out["goal"] / out["ads"]
+    out["run_rate"] = out["contracted"] + out["weighted_pipeline"]
+    out["run_rate_pct"] = out["run_rate"] / out["goal"].where(out["goal"] > 0)
+    out.attrs.update(year=fy.label, window=window.label)
+    return out[TEAM_COLUMNS]
+
+
+def team_sentences(plan: pd.DataFrame, symbol: str = "$") -> list[str]:
+    """Return the seeds' two sentences: "X from existing = Y deals × Z size; A from new = …"."""
+    from spm.format import money
+
+    out = []
+    for seg, who in (("existing", "existing accounts"), ("new", "new accounts")):
+        r = plan[plan["segment"] == seg]
+        if r.empty:
+            continue
+        r = r.iloc[0]
+        deals = "–" if pd.isna(r["deals_needed"]) else f"{r['deals_needed']:,.0f}"
+        out.append(
+            f"{money(r['goal'], symbol, compact=True)} from {who} = {deals} deals × "
+            f"{money(r['ads'], symbol, compact=True)} average size"
+        )
+    return out
+
+
+DRIVER_UNITS = {"deals": "count", "ads": "money", "win_rate": "fraction", "opportunities": "count"}
+
+
+def format_drivers(drivers: pd.DataFrame, symbol: str = "$") -> pd.DataFrame:
+    """Return the drivers table with plan / last year / team best as text in each driver's unit."""
+    from spm.format import by_unit
+
+    out = drivers.copy()
+    for col in ("plan", "last_year", "team_best"):
+        out[col] = [
+            f"{v:,.1f}" if DRIVER_UNITS[d] == "count" and not pd.isna(v)
+            else by_unit(v, DRIVER_UNITS[d], symbol, compact=False)
+            for d, v in zip(out["driver"], out[col], strict=True)
+        ]  # fmt: skip
+    out["driver"] = out["driver"].map(
+        {"deals": "deals", "ads": "average deal size", "win_rate": "win rate",
+         "opportunities": "opportunities"}
+    )  # fmt: skip
+    return out
+
+
+# --- quota scenarios ---------------------------------------------------------------------------
+
+
+def scenario_inputs(
+    year: str,
+    budget: float,
+    over_assign: float = 0.0,
+    method: str = "even",
+    new_share: float | None = None,
+    phasing: str = "history",
+    overrides: dict[str, float] | None = None,
+    seed: int = 7,
+    team: str | None = None,
+) -> dict[str, Any]:
+    """Return checked scenario inputs as a JSON-ready dict (PlanError on a bad value)."""
+    try:
+        budget = float(budget)
+        over_assign = float(over_assign)
+    except (TypeError, ValueError):
+        raise PlanError("budget and over-assignment must be numbers") from None
+    if not math.isfinite(budget) or budget < 0:
+        raise PlanError(f"the budget must be a positive amount, not {budget:,.2f}")
+    if not math.isfinite(over_assign) or not 0 <= over_assign <= 1:
+        raise PlanError("over-assignment must be a fraction from 0 to 1 (0.1 = 10%)")
+    if method not in METHODS:
+        raise PlanError(f"unknown allocation method '{method}': use one of {', '.join(METHODS)}")
+    if phasing not in PHASINGS:
+        raise PlanError(f"unknown phasing '{phasing}': use {' or '.join(PHASINGS)}")
+    if new_share is not None and (pd.isna(new_share) or not 0 <= float(new_share) <= 1):
+        raise PlanError("the new-business share must be a fraction from 0 to 1")
+    clean = {}
+    for rep, amount in (overrides or {}).items():
+        if amount is None or pd.isna(amount):
+            continue
+        if float(amount) < 0:
+            raise PlanError(f"manual quota for {rep} cannot be negative")
+        clean[str(rep)] = float(amount)
+    return {
+        "year": str(year).upper(),
+        "budget": budget,
+        "over_assign": over_assign,
+        "method": method,
+        "new_share": None if new_share is None else float(new_share),
+        "phasing": phasing,
+        "overrides": clean,
+        "seed": int(seed),
+        "team": team,
+    }
+
+
+def default_budget(
+    con: duckdb.DuckDBPyConnection,
+    year: str,
+    as_of: date | None = None,
+    team: str | None = None,
+) -> float:
+    """Return a starting budget: the year's quotas, else last year's bookings + 10%, to $100k."""
+    fy = fiscal_year(con, year)
+    kpis = rep_kpis(con, fy.label, as_of=as_of, team=team)
+    quota = float(pd.to_numeric(kpis["quota"]).sum()) if len(kpis) else 0.0
+    if quota <= 0:
+        quota = float(rep_kpis_span(con, history_window(con, fy, as_of), as_of, team).sum()) * 1.1
+    return float(max(round(quota / 100_000), 1) * 100_000)
+
+
+def _history(
+    con: duckdb.DuckDBPyConnection, reps: pd.DataFrame, fy: Period, as_of: date | None
+) -> tuple[np.ndarray, np.ndarray, list[Period]]:
+    """Return reps × quarters bookings and ramp fractions over the last HISTORY_QUARTERS."""
+    window = history_window(con, fy, as_of)
+    quarters = _history_quarters(con, window, HISTORY_QUARTERS)
+    names = reps["rep"].tolist()
+    booked = np.zeros((len(names), len(quarters)))
+    for j, q in enumerate(quarters):
+        k = rep_kpis(con, q.label, as_of=as_of).set_index("rep")["bookings"].astype(float)
+        booked[:, j] = k.reindex(names).fillna(0.0).to_numpy()
+    ramps = _rep_ramps(reps, [(q.start, q.end) for q in quarters])
+    return booked, ramps, quarters
+
+
+def simulate_bookings(
+    booked: np.ndarray,
+    hist_ramp: np.ndarray,
+    plan_ramp: np.ndarray,
+    seed: int = 7,
+    n: int = SIMULATIONS,
+) -> np.ndarray:
+    """Return n × reps simulated bookings for the plan year (currency).
+
+    Each plan quarter draws one of the rep's full-ramp historical quarters (bookings / ramp
+    fraction, quarters at ≥ FULL_RAMP only), or from the team's pool when the rep has fewer
+    than MIN_QUARTERS, scaled by the rep's ramp fraction in that plan quarter.
+    """
+    usable = hist_ramp >= FULL_RAMP
+    full = np.where(usable, booked / np.maximum(hist_ramp, 1e-9), np.nan)
+    team_pool = full[usable]
+    if team_pool.size == 0:
+        team_pool = np.zeros(1)
+    pools, sizes = [], []
+    for r in range(booked.shape[0]):
+        own = full[r, usable[r]]
+        pool = own if own.size >= MIN_QUARTERS else team_pool
+        pools.append(pool)
+        sizes.append(pool.size)
+    flat = np.concatenate(pools) if pools else np.zeros(0)
+    size = np.array(sizes, dtype=np.int64)
+    offset = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    rng = np.random.default_rng(seed)
+    quarters = plan_ramp.shape[1]
+    u = rng.random((n, booked.shape[0], quarters))
+    idx = offset[None, :, None] + np.minimum((u * size[None, :, None]).astype(np.int64),
+                                             size[None, :, None] - 1)  # fmt: skip
+    return (flat[idx] * plan_ramp[None, :, :]).sum(axis=2)
+
+
+def attainment_odds(
+    con: duckdb.DuckDBPyConnection,
+    reps: pd.DataFrame,
+    fy: Period,
+    quotas: np.ndarray,
+    budget: float,
+    as_of: date | None = None,
+    seed: int = 7,
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """Return (P(rep books ≥ quota) per rep, P(team books ≥ budget), last 4 quarters' bookings)."""
+    booked, ramps, _ = _history(con, reps, fy, as_of)
+    p_rep, p_team = _odds(booked, ramps, reps, fy, quotas, budget, seed)
+    return p_rep, p_team, booked[:, -4:].sum(axis=1)
+
+
+def _odds(
+    booked: np.ndarray,
+    ramps: np.ndarray,
+    reps: pd.DataFrame,
+    fy: Period,
+    quotas: np.ndarray,
+    budget: float,
+    seed: int,
+) -> tuple[np.ndarray, float]:
+    """Return P(rep books ≥ quota) per rep and P(team books ≥ budget) from the simulation."""
+    plan_q = [(q, add_months(q, 3)) for q in fy.months()[::3]]
+    sims = simulate_bookings(booked, ramps, _rep_ramps(reps, plan_q), seed=seed)
+    q = np.asarray(quotas, dtype=float)
+    # half a cent of slack: quotas are whole cents, simulated bookings are floats
+    p_rep = np.where(q > 0, (sims >= q[None, :] - 0.005).mean(axis=0), np.nan)
+    p_team = float((sims.sum(axis=1) >= budget - 0.005).mean()) if len(q) else float("nan")
+    return p_rep, p_team
+
+
+SCENARIO_COLUMNS = [
+    "rep",
+    "role",
+    "weight",
+    "manual",
+    "quota",
+    "quota_new",
+    "quota_existing",
+    "last_year_bookings",
+    "growth",
+    "p_attain",
+    "p_team_budget",
+]
+
+
+def _weights(
+    con: duckdb.DuckDBPyConnection,
+    method: str,
+    reps: pd.DataFrame,
+    fy: Period,
+    last_year: np.ndarray,
+    as_of: date | None,
+    team: str | None,
+) -> np.ndarray:
+    """Return each rep's allocation weight under the method."""
+    if method == "even":
+        return np.ones(len(reps))
+    if method == "history":
+        return np.clip(last_year, 0, None)
+    if method == "capacity":
+        return _rep_ramps(reps, _months(fy)).sum(axis=1)
+    run = sql.run(con, "plans_run_rate", start=fy.start, end=fy.end, as_of=as_of, team=team)
+    pipe = run.groupby("rep")["open_pipeline"].sum()
+    return pipe.reindex(reps["rep"]).fillna(0.0).clip(lower=0).to_numpy()
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection, inputs: dict[str, Any], as_of: date | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (per-rep scenario with a Team row, monthly quota rows per rep and type)."""
+    i = scenario_inputs(**inputs)
+    fy = fiscal_year(con, i["year"])
+    reps = roster(con, fy.label, as_of, i["team"])
+    if reps.empty:
+        raise PlanError(
+            f"no reps can carry quota in {fy.label}: load a reps file or opportunities first"
+        )
+    names = reps["rep"].tolist()
+    target = cents(i["budget"] * (1 + i["over_assign"]))
+    booked, ramps, _ = _history(con, reps, fy, as_of)
+    last_year = booked[:, -4:].sum(axis=1)
+    weights = _weights(con, i["method"], reps, fy, last_year, as_of, i["team"])
+    manual = {r: cents(v) for r, v in i["overrides"].items()}
+    quota_c = allocate(target, names, weights, manual)
+
+    window = history_window(con, fy, as_of)
+    hist = funnel_history(con, window, as_of, i["team"])
+    if i["new_share"] is None:
+        share = _new_shares(con, reps, fy, hist).reindex(names).fillna(0.5).to_numpy()
+        new_c = np.rint(quota_c * share).astype(np.int64)
+    else:
+        # the team's new business, spread over the reps in proportion to their quota
+        new_c = spread(cents(target / 100 * i["new_share"]), quota_c)
+    new_c = np.minimum(new_c, quota_c)
+    old_c = quota_c - new_c
+
+    quota = quota_c / 100
+    p_rep, p_team = _odds(booked, ramps, reps, fy, quota, i["budget"], i["seed"])
+
+    out = pd.DataFrame(
+        {
+            "rep": names,
+            "role": reps["role"].to_numpy(),
+            "weight": weights,
+            "manual": [r in manual for r in names],
+            "quota": quota,
+            "quota_new": new_c / 100,
+            "quota_existing": old_c / 100,
+            "last_year_bookings": last_year,
+            "p_attain": p_rep,
+        }
+    )
+    out["growth"] = (
+        out["quota"] / out["last_year_bookings"].where(out["last_year_bookings"] > 0) - 1
+    )
+    out["p_team_budget"] = np.nan
+    total_last = float(last_year.sum())
+    team_row = {
+        "rep": "Team", "role": None, "weight": float(weights.sum()), "manual": bool(manual),
+        "quota": target / 100, "quota_new": new_c.sum() / 100, "quota_existing": old_c.sum() / 100,
+        "last_year_bookings": total_last,
+        "growth": target / 100 / total_last - 1 if total_last > 0 else np.nan,
+        "p_attain": np.nan, "p_team_budget": p_team,
+    }  # fmt: skip
+    out = pd.concat([out, pd.DataFrame([team_row])], ignore_index=True)[SCENARIO_COLUMNS]
+    out.attrs.update(year=fy.label, target=target / 100, budget=i["budget"],
+                     window=window.label)  # fmt: skip
+
+    months = _months(fy)
+    shape = month_shape(con, fy.label, as_of, i["team"], i["phasing"])
+    ramp_m = _rep_ramps(reps, months)
+    rows = []
+    for k, rep in enumerate(names):
+        w = shape * ramp_m[k]
+        w = w if w.sum() > 0 else shape
+        for kind, amount in (("new", new_c[k]), ("existing", old_c[k])):
+            parts = spread(int(amount), w)
+            rows.extend((rep, m, kind, c) for (m, _), c in zip(months, parts, strict=True))
+    monthly = pd.DataFrame(rows, columns=["rep", "month", "type", "cents"])
+    total = monthly.groupby(["rep", "month"], sort=False, as_index=False)["cents"].sum()
+    monthly = pd.concat([monthly, total.assign(type="total")], ignore_index=True)
+    monthly["amount"] = monthly.pop("cents") / 100
+    monthly["month"] = pd.to_datetime(monthly["month"])
+    return out, monthly.sort_values(["rep", "month", "type"], ignore_index=True)
+
+
+def run_scenario(
+    con: duckdb.DuckDBPyConnection,
+    year: str,
+    budget: float,
+    over_assign: float = 0.0,
+    method: str = "even",
+    new_share: float | None = None,
+    phasing: str = "history",
+    overrides: dict[str, float] | None = None,
+    as_of: date | None = None,
+    team: str | None = None,
+    seed: int = 7,
+) -> pd.DataFrame:
+    """Return per rep and a Team row: quota (currency), split, last year, growth, P(attain)."""
+    inputs = scenario_inputs(year, budget, over_assign, method, new_share, phasing, overrides,
+                             seed, team)  # fmt: skip
+    return _build(con, inputs, as_of)[0]
+
+
+def scenario_months(
+    con: duckdb.DuckDBPyConnection, inputs: dict[str, Any], as_of: date | None = None
+) -> pd.DataFrame:
+    """Return the scenario's monthly quotas: rep, month, type (new/existing/total), amount."""
+    return _build(con, inputs, as_of)[1]
+
+
+def _check_name(name: str) -> str:
+    text = (name or "").strip()
+    if not text:
+        raise PlanError("give the scenario a name")
+    if len(text) > 80:
+        raise PlanError("scenario names are limited to 80 characters")
+    return text
+
+
+def save_scenario(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    inputs: dict[str, Any],
+    as_of: date | None = None,
+) -> pd.DataFrame:
+    """Store a scenario's inputs and monthly quotas under `name` (replacing it); return quotas."""
+    name = _check_name(name)
+    clean = scenario_inputs(**inputs)
+    _, monthly = _build(con, clean, as_of)
+    applied = con.execute("SELECT applied_load_id FROM scenarios WHERE name = ?", [name]).fetchone()
+    if applied and applied[0] is not None and _load_active(con, int(applied[0])):
+        raise PlanError(
+            f"scenario '{name}' is applied as load #{applied[0]}: undo that load before "
+            "changing it, or save under another name"
+        )
+    with store.transaction(con):
+        con.execute("DELETE FROM scenario_quotas WHERE scenario = ?", [name])
+        con.execute("DELETE FROM scenarios WHERE name = ?", [name])
+        con.execute(
+            "INSERT INTO scenarios VALUES (?, ?, ?, NULL)",
+            [name, json.dumps(clean, sort_keys=True), datetime.now()],
+        )
+        con.register("_spm_scenario", monthly.assign(scenario=name))
+        try:
+            con.execute(
+                "INSERT INTO scenario_quotas SELECT scenario, rep, CAST(month AS DATE), type, "
+                "amount FROM _spm_scenario"
+            )
+        finally:
+            con.unregister("_spm_scenario")
+        store.bump_version(con)
+    return monthly
+
+
+def _load_active(con: duckdb.DuckDBPyConnection, load_id: int) -> bool:
+    row = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchone()
+    return bool(row and row[0] == "active")
+
+
+def load_scenario(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
+    """Return a saved scenario's inputs."""
+    row = con.execute("SELECT inputs FROM scenarios WHERE name = ?", [name]).fetchone()
+    if row is None:
+        raise PlanError(f"there is no saved scenario '{name}'")
+    return dict(json.loads(row[0]))
+
+
+def saved_quotas(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    """Return a saved scenario's monthly quotas: rep, month, type, amount (currency)."""
+    load_scenario(con, name)
+    return con.execute(
+        "SELECT rep, CAST(month AS TIMESTAMP) AS month, type, CAST(amount AS DOUBLE) AS amount "
+        "FROM scenario_quotas WHERE scenario = ? ORDER BY rep, month, type",
+        [name],
+    ).df()
+
+
+def list_scenarios(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return saved scenarios: name, year, budget, over-assignment, method, quota, applied load."""
+    rows = con.execute(
+        "SELECT s.name, s.inputs, s.saved_at, s.applied_load_id, l.status, "
+        "(SELECT sum(CAST(amount AS DOUBLE)) FROM scenario_quotas q "
+        " WHERE q.scenario = s.name AND q.type = 'total') AS total_quota "
+        "FROM scenarios s LEFT JOIN loads l ON l.load_id = s.applied_load_id "
+        "ORDER BY s.saved_at DESC, s.name"
+    ).fetchall()
+    records = []
+    for name, inputs, saved_at, load_id, status, total in rows:
+        i = json.loads(inputs)
+        records.append(
+            {
+                "name": name,
+                "year": i["year"],
+                "budget": i["budget"],
+                "over_assign": i["over_assign"],
+                "method": i["method"],
+                "total_quota": total,
+                "saved_at": saved_at,
+                "applied_load_id": load_id if status == "active" else None,
+            }
+        )
+    cols = ["name", "year", "budget", "over_assign", "method", "total_quota", "saved_at",
+            "applied_load_id"]  # fmt: skip
+    return pd.DataFrame(records, columns=cols)
+
+
+def delete_scenario(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Forget a saved scenario (its applied load, if any, stays until undone)."""
+    with store.transaction(con):
+        con.execute("DELETE FROM scenario_quotas WHERE scenario = ?", [name])
+        con.execute("DELETE FROM scenarios WHERE name = ?", [name])
+        store.bump_version(con)
+
+
+def compare_scenarios(
+    con: duckdb.DuckDBPyConnection, names: list[str], as_of: date | None = None
+) -> pd.DataFrame:
+    """Return saved scenarios side by side per rep: quota, growth and P(attain) for each.
+
+    Quotas are the saved ones; last year and the odds come from the data as it is now. The
+    Team row carries the total quota and, in the P(attain) column, P(team makes budget).
+    """
+    out: pd.DataFrame | None = None
+    for name in names:
+        i = load_scenario(con, name)
+        fy = fiscal_year(con, i["year"])
+        quotas = saved_quotas(con, name)
+        per_rep = quotas[quotas["type"] == "total"].groupby("rep")["amount"].sum()
+        reps = roster(con, fy.label, as_of, i["team"])
+        reps = reps[reps["rep"].isin(per_rep.index)].reset_index(drop=True)
+        q = per_rep.reindex(reps["rep"]).to_numpy()
+        p_rep, p_team, last = attainment_odds(con, reps, fy, q, i["budget"], as_of, i["seed"])
+        frame = pd.DataFrame({"rep": reps["rep"], "last_year_bookings": last,
+                              f"{name}: quota": q, f"{name}: P(attain)": p_rep})  # fmt: skip
+        team = {"rep": "Team", "last_year_bookings": last.sum(), f"{name}: quota": q.sum(),
+                f"{name}: P(attain)": p_team}  # fmt: skip
+        frame = pd.concat([frame, pd.DataFrame([team])], ignore_index=True)
+        lyb = frame["last_year_bookings"].where(frame["last_year_bookings"] > 0)
+        frame.insert(3, f"{name}: growth", frame[f"{name}: quota"] / lyb - 1)
+        if out is None:
+            out = frame
+        else:
+            frame = frame.drop(columns="last_year_bookings")
+            out = out.merge(frame, on="rep", how="outer", sort=False)
+    if out is None:
+        return pd.DataFrame(columns=["rep", "last_year_bookings"])
+    is_team = out["rep"] == "Team"
+    return pd.concat([out[~is_team], out[is_team]], ignore_index=True)
+
+
+def apply_scenario(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    """Load a saved scenario's monthly quotas into `quotas` as one undoable load; return its id."""
+    quotas = saved_quotas(con, name)
+    if quotas.empty:
+        raise PlanError(f"scenario '{name}' has no quotas to apply")
+    applied = con.execute("SELECT applied_load_id FROM scenarios WHERE name = ?", [name]).fetchone()
+    if applied and applied[0] is not None and _load_active(con, int(applied[0])):
+        raise PlanError(f"scenario '{name}' is already applied as load #{applied[0]}")
+    frame = quotas.assign(month=quotas["month"].dt.date)[["rep", "month", "type", "amount"]]
+    digest = hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+    with store.transaction(con):
+        load_id = store.register_load(
+            con, "quotas", f"scenario:{name}", digest, None, len(frame), 0
+        )
+        store.insert_frame(con, "quota_rows", frame.assign(load_id=np.int32(load_id)))
+        con.execute("UPDATE scenarios SET applied_load_id = ? WHERE name = ?", [load_id, name])
+        store.bump_version(con)
+    return load_id
+
+
+def months_wide(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Return total monthly quotas as one row per rep and one column per month, plus the year."""
+    total = monthly[monthly["type"] == "total"]
+    wide = total.pivot_table(
+        index="rep", columns="month", values="amount", aggfunc="sum", sort=True
+    )
+    wide.columns = [f"{pd.Timestamp(c):%Y-%m}" for c in wide.columns]
+    wide["year"] = wide.sum(axis=1)
+    return wide.reset_index()
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+def monthly_chart(monthly: pd.DataFrame, symbol: str = "$") -> alt.Chart:
+    """Return monthly target bars with actual bookings as points (currency)."""
+    fmt = ",.0f"
+    base = alt.Chart(monthly).encode(x=alt.X("yearmonth(month):O", title=None))
+    tips = [
+        alt.Tooltip("yearmonth(month):O", title="Month"),
+        alt.Tooltip("fiscal_year:N", title="Fiscal year"),
+        alt.Tooltip("target:Q", title=f"Target ({symbol})", format=fmt),
+        alt.Tooltip("actual:Q", title=f"Actual ({symbol})", format=fmt),
+        alt.Tooltip("deals_needed:Q", title="Deals needed", format=".1f"),
+        alt.Tooltip("prospects_needed:Q", title="Prospects needed", format=".1f"),
+    ]
+    bars = base.mark_bar(color="#93c5fd").encode(
+        y=alt.Y("target:Q", title=f"Target and actual ({symbol})"), tooltip=tips
+    )
+    points = base.mark_point(color="#1d4ed8", filled=True, size=70).encode(
+        y="actual:Q", tooltip=tips
+    )
+    return alt.layer(bars, points).properties(height=260)
+
+
+def run_rate_chart(team: pd.DataFrame, symbol: str = "$") -> alt.Chart:
+    """Return per segment the goal beside contracted + weighted pipeline, stacked (currency)."""
+    rows = team[team["segment"] != "total"]
+    parts = {"goal": ("Goal", "Goal"), "contracted": ("Run rate", "Contracted"),
+             "weighted_pipeline": ("Run rate", "Weighted pipeline")}  # fmt: skip
+    long = rows.melt(id_vars=["segment", "run_rate_pct"], value_vars=list(parts), var_name="key")
+    long["series"] = long["key"].map(lambda k: parts[k][0])
+    long["part"] = long["key"].map(lambda k: parts[k][1])
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("segment:N", title=None),
+            yOffset=alt.YOffset("series:N", sort=["Goal", "Run rate"]),
+            x=alt.X("value:Q", title=symbol, stack="zero"),
+            color=alt.Color(
+                "part:N",
+                scale=alt.Scale(
+                    domain=["Goal", "Contracted", "Weighted pipeline"],
+                    range=["#cbd5e1", "#1d4ed8", "#93c5fd"],
+                ),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("segment:N", title="Business"),
+                alt.Tooltip("part:N", title="Part"),
+                alt.Tooltip("value:Q", title=f"Amount ({symbol})", format=",.0f"),
+                alt.Tooltip("run_rate_pct:Q", title="Run rate % of goal", format=".0%"),
+            ],
+        )
+        .properties(height=alt.Step(28))
+    )
+
+
+def scenario_chart(result: pd.DataFrame, symbol: str = "$") -> alt.Chart:
+    """Return each rep's scenario quota beside last year's bookings (currency), P in tooltips."""
+    reps = result[result["rep"] != "Team"]
+    long = reps.melt(
+        id_vars=["rep", "p_attain", "growth"],
+        value_vars=["quota", "last_year_bookings"],
+        var_name="measure",
+    )
+    long["measure"] = long["measure"].map(
+        {"quota": "Quota", "last_year_bookings": "Last year's bookings"}
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("rep:N", title=None, sort=None),
+            x=alt.X("value:Q", title=symbol),
+            yOffset="measure:N",
+            color=alt.Color("measure:N", legend=alt.Legend(title=None, orient="bottom")),
+            tooltip=[
+                alt.Tooltip("rep:N", title="Rep"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("value:Q", title=symbol, format=",.0f"),
+                alt.Tooltip("growth:Q", title="Growth", format="+.0%"),
+                alt.Tooltip("p_attain:Q", title="P(attain ≥ 100%)", format=".0%"),
+            ],
+        )
+        .properties(height=alt.Step(14))
+    )
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def _user_error(exc: Exception) -> Exception:
+    """Return the CLI's UserError (imported late: the CLI imports this module)."""
+    from spm.cli import UserError
+
+    return UserError(str(exc))
+
+
+def _cli_year(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> str:
+    year = getattr(args, "year", None)
+    return str(year) if year else planning_years(con, args.as_of)[1]
+
+
+def _cli_plan(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> pd.DataFrame:
+    if not args.rep:
+        raise _user_error(PlanError("report plan needs --rep, e.g. --rep 'Maria Alvarez'"))
+    try:
+        plan = business_plan(con, args.rep, _cli_year(con, args), as_of=args.as_of)
+    except PlanError as exc:
+        raise _user_error(exc) from None
+    cols = ["offering", "target", "ads", "win_rate", "deals_needed", "proposals_needed",
+            "opportunities_needed"]  # fmt: skip
+    return plan[cols]
+
+
+def _cli_scenario(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> pd.DataFrame:
+    if getattr(args, "budget", None) is None:
+        raise _user_error(PlanError("report scenario needs --budget, e.g. --budget 12000000"))
+    try:
+        frame = run_scenario(
+            con,
+            _cli_year(con, args),
+            args.budget,
+            over_assign=args.over_assign,
+            method=args.method,
+            as_of=args.as_of,
+            team=args.team,
+            seed=args.seed,
+        )
+    except PlanError as exc:
+        raise _user_error(exc) from None
+    return frame[["rep", "quota", "last_year_bookings", "growth", "p_attain", "p_team_budget"]]
+
+
+CLI_REPORTS = {"plan": _cli_plan, "scenario": _cli_scenario}
+CLI_OPTIONS = [
+    ("--year", {"help": "plan / scenario: fiscal year, e.g. FY2027 (default: next year)"}),
+    ("--budget", {"type": float, "help": "scenario: the budget to allocate (currency)"}),
+    (
+        "--over-assign",
+        {"type": float, "default": 0.0, "help": "scenario: over-assignment, 0.1 = 10%"},
+    ),
+    (
+        "--method",
+        {"default": "even", "help": "scenario: even, history, capacity or pipeline"},
+    ),
+    ("--seed", {"type": int, "default": 7, "help": "random seed for simulations (default 7)"}),
+]

@@ -1,0 +1,92 @@
+"""AppTest: the Plans page through app.py — empty state, plan, team view, scenario round trip."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from spm import plans, store
+from spm.demo import build_demo
+from spm.format import money, pct
+from tests.test_pages import app, db, texts  # noqa: F401 (db is a fixture)
+
+TODAY = date(2026, 11, 23)
+
+
+def _demo(path) -> None:
+    con = store.connect(path)
+    build_demo(con, today=TODAY)
+    con.close()
+
+
+def _tiles(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_plans_empty_state_says_what_to_load(db):  # noqa: F811
+    at = app("views/plans.py")
+    assert not at.exception
+    assert "Plans need an opportunities export" in texts(at)
+
+
+def test_plans_page_shows_plan_team_view_and_scenario(db):  # noqa: F811
+    _demo(db)
+    con = store.connect(db)
+    plan = plans.plan_total(plans.business_plan(con, "Maria Alvarez", "FY2027"))
+    team = plans.team_plan(con, "FY2027").set_index("segment").loc["total"]
+    budget = plans.default_budget(con, "FY2027")
+    con.close()
+
+    at = app("views/plans.py", rep="Maria Alvarez")
+    assert not at.exception and not at.error
+    assert at.radio(key="plans_year").value == "FY2027"
+    tiles = _tiles(at)
+    assert tiles["Target"] == money(plan["target"], compact=True)
+    assert tiles["Deals needed"] == f"{plan['deals_needed']:,.0f}"
+    assert tiles["Prospects needed"] == f"{plan['prospects_needed']:,.0f}"
+    assert tiles["Revenue goal"] == money(team["goal"], compact=True)
+    assert tiles["Run rate vs goal"] == pct(team["run_rate_pct"])
+    assert tiles["Quota to allocate"] == money(budget * 1.1, compact=True)
+    assert tiles["Manual quotas"] == "$0"
+    assert "from existing accounts" in texts(at) and "from new accounts" in texts(at)
+
+
+def test_scenario_save_apply_and_undo_from_the_page(db):  # noqa: F811
+    _demo(db)
+    at = app("views/plans.py")
+    at.number_input(key="plans_budget_FY2027_None").set_value(8_000_000.0)
+    at.number_input(key="plans_over").set_value(0.0)
+    at.selectbox(key="plans_method").set_value("capacity").run()
+    assert not at.exception and not at.error
+    assert _tiles(at)["Quota to allocate"] == "$8.0M"
+
+    at.text_input(key="plans_sc_name").set_value("Capacity 8M")
+    at.button(key="plans_sc_save").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Scenario 'Capacity 8M' saved."]
+    con = store.connect(db)
+    assert plans.list_scenarios(con)["name"].tolist() == ["Capacity 8M"]
+    con.close()
+
+    at.button(key="plans_apply").click().run()
+    assert not at.exception
+    assert "applied to quotas as load #" in at.success[0].value
+    con = store.connect(db)
+    load_id = int(plans.list_scenarios(con)["applied_load_id"].iloc[0])
+    fy27 = con.execute(
+        "SELECT sum(amount) FROM quotas WHERE type = 'total' AND month >= '2027-01-01'"
+        " AND month < '2028-01-01'"
+    ).fetchone()[0]
+    con.close()
+    assert float(fy27) == 8_000_000.0
+
+    at.button(key="plans_undo").click().run()
+    assert not at.exception
+    assert at.success[0].value == f"Load #{load_id} undone: the quotas before it are back."
+
+
+def test_saving_without_a_name_is_an_error_not_a_traceback(db):  # noqa: F811
+    _demo(db)
+    at = app("views/plans.py")
+    at.button(key="plans_sc_save").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Scenario not saved: give the scenario a name"]
