@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     for module in _plugins():
         for flag, kwargs in getattr(module, "CLI_OPTIONS", []):
             if flag not in seen:
+                if "%" in kwargs.get("help", "") and "%%" not in kwargs["help"]:
+                    kwargs = {**kwargs, "help": kwargs["help"].replace("%", "%%")}
                 report.add_argument(flag, **kwargs)
                 seen.add(flag)
     bench = sub.add_parser("bench", help="time each page's queries, ingest and the reference")

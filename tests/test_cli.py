@@ -60,3 +60,16 @@ def test_module_entry_point_runs(tmp_path):
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+def test_help_lists_every_report_and_option(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as done:
+        main(["report", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for name in ("summary", "rep-kpis", "forecast", "pipeline-coverage", "waterfall", "scenario"):
+        assert name in out
+    for flag in ("--seed", "--budget", "--by-deal", "--year"):
+        assert flag in out
