@@ -478,3 +478,68 @@ def test_integer_missing(raw: object) -> None:
     parsed = parse_integers(one(raw))
     assert pd.isna(parsed.values.iloc[0])
     assert not parsed.bad.iloc[0]
+
+
+# --- regressions found by the hostile-input corpus -------------------------------------------
+
+
+def test_mixed_date_formats_after_a_gap_keep_their_rows() -> None:
+    # A subset of cells (index with gaps) once shifted its parsed values onto other rows.
+    column = pd.Series(
+        ["2026-03-15", "15.03.2026", None, "03/15/2026", "x", "15 Mar 2026", "46096"], dtype=object
+    )
+    parsed = parse_dates(column)
+    day = pd.Timestamp("2026-03-15")
+    assert parsed.values.tolist()[:2] == [day, day]
+    assert pd.isna(parsed.values.iloc[2]) and pd.isna(parsed.values.iloc[4])
+    assert parsed.values.tolist()[5:] == [day, day]
+    assert parsed.values.iloc[3] == day
+    assert parsed.bad.tolist() == [False, False, False, False, True, False, False]
+
+
+def test_percent_after_a_missing_cell_stays_on_its_row() -> None:
+    parsed = parse_percents(pd.Series([None, "35%", "50"], dtype=object))
+    assert parsed.values.tolist()[1:] == [0.35, 0.5]
+    assert parsed.bad.tolist() == [False, False, False]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1e15", 1e15), ("1.5E+03", 1500.0), ("-2e2", -200.0)]
+)
+def test_amount_scientific_notation(raw: str, expected: float) -> None:
+    assert parse_amounts(one(raw)).values.tolist() == [expected]
+
+
+_UNAMBIGUOUS_DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d %b %Y", "%Y/%m/%d", "serial"]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.tuples(
+                st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31)),
+                st.sampled_from(_UNAMBIGUOUS_DATE_FORMATS),
+            ),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_dates_parse_the_same_in_a_column_as_alone(cells: list) -> None:
+    """Mixed unambiguous formats: each cell's date does not depend on its neighbours."""
+
+    def show(cell: tuple | None) -> str | None:
+        if cell is None:
+            return None
+        day, fmt = cell
+        if fmt == "serial":
+            return str((day - dt.date(1899, 12, 30)).days)
+        return day.strftime(fmt)
+
+    column = pd.Series([show(c) for c in cells], dtype=object)
+    parsed = parse_dates(column)
+    expected = [None if c is None else pd.Timestamp(c[0]) for c in cells]
+    got = [None if pd.isna(v) else v for v in parsed.values]
+    assert got == expected
+    assert not parsed.bad.any()

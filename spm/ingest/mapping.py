@@ -226,6 +226,7 @@ def detect_kind(headers: list[str], overrides: dict[str, str] | None = None) -> 
     if keys & _HISTORY_MARKERS and "opportunityid" in keys:
         return map_columns(headers, "opportunity_history", overrides)
     best: Mapping | None = None
+    closest: Mapping | None = None  # the kind most columns fit, even with some missing
     for kind in _SPECIFIC_FIRST:
         if kind == "opportunity_history":
             continue
@@ -233,14 +234,22 @@ def detect_kind(headers: list[str], overrides: dict[str, str] | None = None) -> 
             mapping = map_columns(headers, kind, overrides)
         except IngestError:
             continue
+        if closest is None or len(mapping.columns) > len(closest.columns):
+            closest = mapping
         if mapping.missing:
             continue
         if best is None or len(mapping.columns) > len(best.columns):
             best = mapping
+    # An opportunities file without its close date must not load as a reps file by its owners.
+    if closest is not None and closest.missing and len(closest.columns) >= 2:
+        if best is None or len(closest.columns) > len(best.columns):
+            return closest
     if best is None:
-        shown = ", ".join(str(h) for h in headers[:12])
+        shown = ", ".join(str(h)[:40] for h in headers[:12])
+        more = f" and {len(headers) - 12:,} more" if len(headers) > 12 else ""
         raise IngestError(
-            f"could not tell what this file holds from its columns ({shown}); "
-            "choose the kind (--kind) and map columns (--map 'Your Column=field')"
+            f"could not tell what this file holds from its columns ({shown}{more}); "
+            "choose the kind (Data page: Kind; CLI: --kind) and map the columns "
+            "(Data page: Column mapping; CLI: --map 'Your Column=field')"
         )
     return best

@@ -20,6 +20,8 @@ DELIMITERS = (",", ";", "\t", "|")
 
 # The upload limit; .streamlit/config.toml's server.maxUploadSize says the same (a test checks).
 MAX_FILE_MB = 200
+# Wider files are refused before parsing: a row of 100 million commas would exhaust memory.
+MAX_COLUMNS = 10_000
 # A workbook is a zip; refuse one that would unpack to more than this (a zip bomb).
 MAX_UNZIPPED_MB = 1024
 
@@ -94,6 +96,20 @@ def _looks_binary(text: str) -> bool:
         return True
     controls = sum(1 for ch in head if ch < " " and ch not in "\t\r\n\f\v")
     return controls > max(2, len(head) // 200)
+
+
+def _header_width(text: str, delimiter: str) -> int:
+    """Return how many fields the first line has (an upper bound when quotes hide delimiters)."""
+    first = text.lstrip("\r\n").split("\n", 1)[0]
+    return first.count(delimiter) + 1
+
+
+def _check_width(name: str, width: int) -> None:
+    if width > MAX_COLUMNS:
+        raise IngestError(
+            f"{name} has {width:,} columns, more than the {MAX_COLUMNS:,} this app reads: "
+            "export only the columns you need"
+        )
 
 
 def _empty_error(name: str) -> IngestError:
@@ -191,6 +207,7 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
             f"{name} is not a text file (it holds binary data): export the data again as CSV"
         )
     delimiter = _detect_delimiter(text)
+    _check_width(name, _header_width(text, delimiter))
     # Universal newlines: CRLF, CR and LF may be mixed within one export.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
@@ -308,6 +325,7 @@ def _header_name(value: object) -> str:
 
 def _finish(name: str, header: list[object], body: pd.DataFrame) -> pd.DataFrame:
     """Name body's columns from header, dropping unnamed empty columns and rejecting dupes."""
+    _check_width(name, len(header))
     names = [_header_name(h) for h in header]
     keep: list[int] = []
     for i, col in enumerate(names):

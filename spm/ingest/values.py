@@ -89,9 +89,11 @@ def _extract(text: pd.Series, pattern: str) -> pd.DataFrame:
         field = struct.field(i)
         keep = pc.and_(valid, pc.not_equal(field, ""))
         field = pc.if_else(keep, field, pa.scalar(None, pa.large_string()))
+        # set_axis, not index=: the DataFrame constructor would align on the fresh 0..n-1 index
+        # and shift every value of a text subset whose index has gaps.
         columns[struct.type.field(i).name] = field.to_pandas(
             types_mapper={pa.large_string(): _STR}.get
-        )
+        ).set_axis(text.index)
     return pd.DataFrame(columns, index=text.index)
 
 
@@ -125,6 +127,7 @@ _MULTIPLIERS = {"K": 1e3, "M": 1e6, "MM": 1e6, "B": 1e9, "BN": 1e9}
 # Unambiguous evidence of the decimal separator in one value.
 _COMMA_DECIMAL_EVIDENCE = r"^(?:\d{1,3}(?:\.\d{3})+,\d+|\d{1,3}(?:\.\d{3}){2,}|\d+,\d{1,2}|,\d+)$"
 _DOT_DECIMAL_EVIDENCE = r"^(?:\d{1,3}(?:,\d{3})+\.\d+|\d{1,3}(?:,\d{3}){2,}|\d+\.\d{1,2}|\.\d+)$"
+_SCIENTIFIC_RE = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)E[-+]?\d{1,3}$"
 _DOT_DECIMAL_VALID = r"^(?:\d+|\d{1,3}(?:,\d{3})+)?(?:\.\d+)?$"
 _COMMA_DECIMAL_VALID = r"^(?:\d+|\d{1,3}(?:\.\d{3})+)?(?:,\d+)?$"
 
@@ -157,7 +160,12 @@ def _amount_text(u: pd.Series, decimal_comma: bool | None) -> tuple[pd.Series, s
     valid &= parts["cur1"].isna() | parts["cur2"].isna()
     number = pd.to_numeric(plain.where(valid), errors="coerce").astype("float64")
     number = number * parts["mult"].map(_MULTIPLIERS).astype("float64").fillna(1.0)
-    return number.where(~negative, -number), note
+    number = number.where(~negative, -number)
+    # Excel writes large numbers in CSV as 1E+15; read them so the range check can see them.
+    sci = t.str.match(_SCIENTIFIC_RE).fillna(False).astype(bool)
+    if sci.any():
+        number[sci] = pd.to_numeric(t[sci], errors="coerce").astype("float64")
+    return number, note
 
 
 @_positional
