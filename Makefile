@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/spm.duckdb
 
-.PHONY: run test lint format demo bench clean
+.PHONY: run test lint format demo bench audit clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "needs $(PY) (or: make PY=python3 ...)"; exit 1; }
@@ -41,6 +41,10 @@ test: $(VENV)/.dev lint
 
 bench: $(VENV)/.runtime
 	$(BIN)/python -m spm bench
+
+# Needs network access to a vulnerability database; --strict makes "could not check" a failure.
+audit: $(VENV)/.dev
+	$(BIN)/pip-audit --strict --progress-spinner off
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -66,3 +66,11 @@ def change(value: object, unit: str, symbol: str = "$") -> str | None:
     if unit == "fraction":
         return f"{sign}{abs(x) * 100:.0f} pts"
     return sign + by_unit(abs(x), unit, symbol)
+
+
+_MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def plain(text: object) -> str:
+    """Return text with Markdown syntax escaped, for showing user-provided names verbatim."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))

@@ -18,7 +18,10 @@ from spm.periods import parse_period
 def load_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """Return the snapshot, reps and quotas tables as DataFrames (the notebook's first cell)."""
     return {
-        "snapshots": con.execute("SELECT * FROM opportunity_snapshots").df(),
+        "snapshots": con.execute(
+            "SELECT as_of, opportunity_id, owner, amount, close_date, is_closed, is_won,"
+            " forecast_category FROM opportunity_snapshots"
+        ).df(),
         "reps": con.execute("SELECT * FROM reps").df(),
         "quotas": con.execute("SELECT * FROM quotas").df(),
     }

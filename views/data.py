@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
 from spm import ingest, store
+from spm.format import plain
 from spm.ingest.mapping import ALIASES
 from spm.metrics import summary as metrics
 from spm.templates import TEMPLATE_KINDS, template_csv
@@ -94,7 +96,7 @@ def _preview(upload, index: int) -> ingest.Prepared | None:  # type: ignore[no-u
             "Fix them in the file and load it again, or map the columns differently.",
             icon=":material/warning:",
         )
-        st.dataframe(prep.rejects.head(200), hide_index=True, width="stretch")
+        widgets.table(prep.rejects, f"rejects of {upload.name}")
     return prep
 
 
@@ -110,7 +112,7 @@ with upload_tab:
     prepared: list[ingest.Prepared] = []
     for i, upload in enumerate(uploads or []):
         with st.container(border=True):
-            st.markdown(f"#### {upload.name}")
+            st.subheader(plain(upload.name), anchor=False)
             prep = _preview(upload, i)
             if prep is not None:
                 prepared.append(prep)
@@ -127,6 +129,13 @@ with upload_tab:
                     result = ingest.commit(con, prep, all_or_nothing=strict)
                 except ingest.IngestError as exc:
                     st.error(str(exc), icon=":material/error:")
+                except duckdb.Error as exc:
+                    st.error(
+                        f"{prep.source} was not loaded: the database refused the write "
+                        f"({str(exc).splitlines()[0]}). Nothing changed; try again, or close "
+                        "other programs using the database file.",
+                        icon=":material/error:",
+                    )
                 else:
                     (st.info if result.skipped else st.success)(result.summary())
                 bar.progress(n / len(prepared), text=f"Loaded {n} of {len(prepared)}")
@@ -158,9 +167,13 @@ with history_tab:
                 format_func=lambda i: f"#{i} {loads.set_index('load_id').at[i, 'source']}",
             )
             if col2.button("Undo", key="undo", icon=":material/undo:"):
-                ingest.undo_load(con, int(target))
-                st.success(f"Load #{target} undone; the previous data is back.")
-                st.rerun()
+                try:
+                    ingest.undo_load(con, int(target))
+                except (ingest.IngestError, duckdb.Error) as exc:
+                    st.error(f"Load #{target} was not undone: {str(exc).splitlines()[0]}")
+                else:
+                    st.success(f"Load #{target} undone; the previous data is back.")
+                    st.rerun()
         rejects = ingest.rejects_of(con)
         st.subheader("Rejected rows")
         if rejects.empty:
