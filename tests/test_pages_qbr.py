@@ -97,13 +97,14 @@ def test_each_waterfall_bucket_drills_to_deals_that_sum_to_the_bar(demo):
 
 
 def test_presentation_mode_pages_through_slides(demo):
-    at = qbr_page(period="2026-Q3", present="1", slide="1")
+    at = qbr_page(period="2026-Q3", present="1", slide="2")  # the URL counts slides from 1
     assert not at.exception and not at.error
     assert any("Pipeline waterfall · 2026-Q3" in m.value for m in at.markdown)
+    assert any("Slide 2 of" in c.value for c in at.caption)
     assert not at.header  # one section per screen, no report headers
     at.button(key="slide_next").click().run()
     assert not at.exception
-    assert at.query_params["slide"] == "2"
+    assert at.query_params["slide"] == "3"
     assert any("Forecast accuracy · 2026-Q3" in m.value for m in at.markdown)
     at.button(key="slide_prev").click().run()
     at.button(key="slide_prev").click().run()

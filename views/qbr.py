@@ -372,17 +372,19 @@ SHOW = {
 
 
 def _go(slide: int | None) -> None:
+    """Open slide index `slide` (0-based); the URL shows it 1-based, as 'Slide N of M' does."""
     if slide is None:
         st.query_params.pop("present", None)
         st.query_params.pop("slide", None)
     else:
         st.query_params["present"] = "1"
-        st.query_params["slide"] = str(slide)
+        st.query_params["slide"] = str(slide + 1)
 
 
 def _slide() -> int:
+    """Return the 0-based index of the slide named (1-based) in the URL."""
     try:
-        n = int(st.query_params.get("slide", "0"))
+        n = int(st.query_params.get("slide", "1")) - 1
     except ValueError:
         return 0
     return min(max(n, 0), len(sections) - 1)

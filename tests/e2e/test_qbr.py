@@ -28,7 +28,7 @@ def test_presentation_mode_next_slide_updates_the_url(browser, app_server, tmp_p
         page.locator("[data-testid='stSidebar']").wait_for(state="hidden")  # full width
 
         page.get_by_role("button", name="Next ▶").click()
-        page.wait_for_url(re.compile(r"slide=1"))
+        page.wait_for_url(re.compile(r"slide=2"))
         page.get_by_text("Slide 2 of 7").wait_for()
         page.get_by_text("Pipeline waterfall · 2026-Q3").wait_for()
         wait_for_app(page)
