@@ -255,6 +255,12 @@ def price_callout(loss_rows: pd.DataFrame) -> str | None:
 # --- accounts --------------------------------------------------------------------------------
 
 
+def present_sections(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Return the QBR sections to show: the accounts section only when accounts are loaded."""
+    has_accounts = bool(con.execute("SELECT count(*) FROM accounts").fetchone()[0])
+    return [s for s in SECTIONS if s[0] != "accounts" or has_accounts]
+
+
 def accounts_health(
     con: duckdb.DuckDBPyConnection,
     period: str,

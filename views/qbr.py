@@ -40,8 +40,7 @@ if "qbr_seen" not in st.session_state:
 f = widgets.sidebar_filters()
 symbol = state.settings()["currency_symbol"]
 present = st.query_params.get("present") == "1"
-has_accounts = bool(state.connection().execute("SELECT count(*) FROM account_rows").fetchone()[0])
-sections = [s for s in qbr.SECTIONS if s[0] != "accounts" or has_accounts]
+sections = state.cached(qbr.present_sections)()
 
 
 def _m(value: object) -> str:
