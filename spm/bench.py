@@ -36,12 +36,13 @@ def page_calls(con: duckdb.DuckDBPyConnection) -> dict[str, list[Call]]:
     period = quarter_of(latest).label
     previous = shift(quarter_of(latest), -1).label
     pages: dict[str, list[Call]] = {
+        # as views/home.py calls them (its forecast glance is timed as page:home_glance)
         "home": [
             lambda c: summary.summary(c, period=period),
             lambda c: summary.summary(c),
-            summary.snapshot_list,
+            lambda c: summary.snapshot_list(c, limit=12),
+            summary.snapshot_dates,
             summary.loaded_counts,
-            summary.rep_directory,
         ],
         "reps": [
             lambda c: kpis.rep_kpis(c, period),
@@ -70,6 +71,7 @@ def _optional_pages(period: str, previous: str) -> dict[str, list[Call]]:
             [("forecast_rollup", (period,)), ("forecast_trend", (period,))],
         ),
         "stat_forecast": ("spm.forecast", [("statistical_forecast", (period,))]),
+        "home_glance": ("spm.forecast", [("quarter_glance", (period,))]),
         "pipeline": ("spm.pipeline", [("coverage", (period,))]),
         "qbr": ("spm.waterfall", [("waterfall", (previous,))]),
     }

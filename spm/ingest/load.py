@@ -8,6 +8,7 @@ loaded for the same kind and as-of date is a no-op (content hash + kind + as_of)
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from spm import store
 from spm.ingest import values as v
@@ -183,13 +186,24 @@ def _delimiter_hint(headers: list[str]) -> str:
     )
 
 
+class _RawCells(dict):
+    """The file's cells per header, shared by every frame derived from the parsed one.
+
+    pandas deep-copies `attrs` on almost every operation; copying a million-row column each
+    time cost 6 s of a 1M-row load. The cells are only read, so a copy may share them.
+    """
+
+    def __deepcopy__(self, memo: dict) -> _RawCells:
+        return self
+
+
 def _parse(
     raw: pd.DataFrame, mapping: Mapping, settings: dict, notes: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return canonical typed columns plus a rejects frame for unparseable cells."""
     # Spreadsheet row numbers: the header is row 1.
     frame = pd.DataFrame({"_row": np.arange(2, len(raw) + 2)}, index=raw.index)
-    frame.attrs["raw"] = {header: raw[header] for header in mapping.columns.values()}
+    frame.attrs["raw"] = _RawCells({header: raw[header] for header in mapping.columns.values()})
     problems = []
     for name, header in mapping.columns.items():
         col = raw[header]
@@ -251,7 +265,19 @@ def _out_of_range(name: str, values: pd.Series) -> tuple[pd.Series, str]:
     if name in _AMOUNTS:
         return values.notna() & (values.abs() >= MAX_AMOUNT), AMOUNT_RANGE_REASON
     if values.dtype == object:
-        too_long = values.map(lambda x: isinstance(x, str) and len(x) > MAX_TEXT_CHARS)
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            # all str or missing: count characters in C (a Python lambda took 0.4 s per 1M)
+            lengths = pc.utf8_length(
+                pa.array(values.to_numpy(), type=pa.large_string(), from_pandas=True)
+            )
+            too_long = pd.Series(
+                pc.fill_null(pc.greater(lengths, MAX_TEXT_CHARS), False).to_numpy(
+                    zero_copy_only=False
+                ),
+                index=values.index,
+            )
+        else:
+            too_long = values.map(lambda x: isinstance(x, str) and len(x) > MAX_TEXT_CHARS)
         return too_long.astype(bool), TEXT_LENGTH_REASON
     return pd.Series(False, index=values.index), ""
 
@@ -281,7 +307,20 @@ def _reject(frame: pd.DataFrame, mask: pd.Series, column: str, reason: str) -> p
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
-    return frame[name] if name in frame else pd.Series([None] * len(frame), index=frame.index)
+    if name in frame:
+        return frame[name]
+    return pd.Series(np.full(len(frame), None, dtype=object), index=frame.index)
+
+
+def _per_value(s: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Return fn applied to the distinct values of s (missing ones as NaN), spread back over s.
+
+    A file's category columns (stage, status, type) hold a few distinct values in a million
+    rows; computing once per value is what makes them cheap.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    out = fn(pd.Series(uniques, dtype=object).where(pd.notna(uniques), np.nan))
+    return pd.Series(out.to_numpy()[codes], index=s.index, dtype=out.dtype)
 
 
 def _header(mapping: Mapping, name: str) -> str:
@@ -291,12 +330,18 @@ def _header(mapping: Mapping, name: str) -> str:
 def _stage_flags(con: duckdb.DuckDBPyConnection, stages: pd.Series) -> pd.DataFrame:
     """Return is_closed / is_won per stage value from the stage mapping (NaN when unknown)."""
     table = con.execute("SELECT lower(stage) AS k, is_closed, is_won FROM stages").df()
-    keys = stages.fillna("").str.lower()
-    return keys.to_frame("k").merge(table, on="k", how="left").set_index(stages.index)
+    codes, uniques = pd.factorize(stages, use_na_sentinel=False)
+    keys = pd.Series(uniques, dtype=object).fillna("").str.lower()
+    per_value = keys.to_frame("k").merge(table, on="k", how="left")
+    return per_value.iloc[codes].set_axis(stages.index)
 
 
 def _opportunity_type(types: pd.Series) -> pd.Series:
     """Return new / existing / None from CRM type labels."""
+    return _per_value(types, _type_of_labels)
+
+
+def _type_of_labels(types: pd.Series) -> pd.Series:
     keys = types.fillna("").str.lower().str.replace(r"[^a-z]", "", regex=True)
     out = pd.Series([None] * len(types), index=types.index, dtype=object)
     out[keys.isin(_NEW_TYPES) | keys.str.startswith("new")] = "new"
@@ -328,12 +373,17 @@ def _build_opportunities(
         prep.as_of = prep.as_of or today
     # Closed/won flags: explicit columns, else a Pipedrive status, else the stage mapping.
     flags = _stage_flags(con, _col(f, "stage"))
-    status = _col(f, "status").fillna("").str.lower()
+    status = _col(f, "status")
     is_won = _col(f, "is_won").astype(object)
     is_closed = _col(f, "is_closed").astype(object)
-    is_won = is_won.where(is_won.notna(), status.map({"won": True, "lost": False, "open": False}))
+    won_status = {"won": True, "lost": False, "open": False}
+    closed_status = {"won": True, "lost": True, "open": False}
+    is_won = is_won.where(
+        is_won.notna(), _per_value(status, lambda u: u.fillna("").str.lower().map(won_status))
+    )
     is_closed = is_closed.where(
-        is_closed.notna(), status.map({"won": True, "lost": True, "open": False})
+        is_closed.notna(),
+        _per_value(status, lambda u: u.fillna("").str.lower().map(closed_status)),
     )
     f["is_won"] = is_won.where(is_won.notna(), None)
     f["is_closed"] = is_closed.where(is_closed.notna(), None)
@@ -396,7 +446,8 @@ def _build_opportunities(
         "is_closed",
         "is_won",
     ]
-    rows = pd.DataFrame({c: _col(f, c) for c in ["_row", *cols]})
+    # copy=False: no 2-D block of 20M object pointers to build (0.2 s per 1M rows)
+    rows = pd.DataFrame({c: _col(f, c) for c in ["_row", *cols]}, copy=False)
     return rows, _concat(bad)
 
 
@@ -622,7 +673,9 @@ def commit(
             store.insert_frame(con, "rejects", prep.rejects.assign(load_id=load_id))
         store.bump_version(con)
     snaps = (
-        sorted(pd.to_datetime(prep.rows["as_of"]).dt.date.unique()) if "as_of" in prep.rows else []
+        sorted(pd.Series(pd.to_datetime(prep.rows["as_of"]).unique()).dt.date.unique())
+        if "as_of" in prep.rows
+        else []
     )
     return LoadResult(
         load_id,

@@ -215,7 +215,8 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
             io.StringIO(text),
             sep=delimiter,
             header=None,
-            dtype=str,
+            # object, not str: the same Python strings without a 0.3 s per 1M rows conversion
+            dtype=object,
             keep_default_na=False,
             skip_blank_lines=True,
             engine="c",

@@ -11,6 +11,8 @@ from tests.e2e.test_upload import _metric
 
 
 def test_manual_quota_in_the_scenario_editor_updates_the_totals(browser, app_server, tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     db = tmp_path / "plans.duckdb"
     con = store.connect(db)
     build_demo(con, today=date(2026, 11, 23))
@@ -35,9 +37,15 @@ def test_manual_quota_in_the_scenario_editor_updates_the_totals(browser, app_ser
         box = editor.bounding_box()
         assert box is not None
         # the first data row's "manual quota" cell: the last of three columns, below the header
-        page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + 35 + 17)
-        page.keyboard.press("Enter")  # opens the cell editor
         cell = page.locator("textarea.gdg-input, input.gdg-input")
+        for _ in range(5):  # the canvas grid may not take clicks until it has finished drawing
+            page.mouse.click(box["x"] + box["width"] * 0.85, box["y"] + 35 + 17)
+            page.keyboard.press("Enter")  # opens the cell editor
+            try:
+                cell.wait_for(timeout=3000)
+                break
+            except PlaywrightTimeout:
+                page.keyboard.press("Escape")
         cell.wait_for()
         cell.fill("2000000")
         cell.press("Enter")
