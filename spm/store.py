@@ -271,6 +271,15 @@ FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY rep, month, type ORDER BY load_i
       FROM quota_rows)
 WHERE rn = 1;
 
+-- Quota per rep and month: a month's 'total' rows win; without them, the sum of the other types
+-- (new / existing). The one definition every metric uses.
+CREATE OR REPLACE VIEW rep_month_quotas AS
+SELECT rep, month,
+       COALESCE(sum(CAST(amount AS DOUBLE)) FILTER (WHERE type = 'total'),
+                sum(CAST(amount AS DOUBLE)) FILTER (WHERE type <> 'total')) AS quota
+FROM quotas
+GROUP BY rep, month;
+
 CREATE OR REPLACE VIEW accounts AS
 SELECT account, segment, region, in_target_profile, onboarded_to_standard, paid_assessment,
        first_won_date

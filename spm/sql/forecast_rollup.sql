@@ -34,12 +34,9 @@ members AS (
            OR rep IN (SELECT owner FROM deals))
 ),
 quota_months AS (
-    SELECT rep, month,
-           COALESCE(sum(CAST(amount AS DOUBLE)) FILTER (WHERE type = 'total'),
-                    sum(CAST(amount AS DOUBLE)) FILTER (WHERE type <> 'total')) AS quota
-    FROM quotas
+    SELECT rep, month, quota
+    FROM rep_month_quotas
     WHERE month >= CAST($start AS DATE) AND month < CAST($end AS DATE)
-    GROUP BY rep, month
 ),
 rep_quota AS (
     SELECT rep, sum(quota) AS quota FROM quota_months GROUP BY rep

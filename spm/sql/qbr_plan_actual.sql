@@ -58,11 +58,10 @@ quota_rows AS (
       AND (CAST($rep AS VARCHAR) IS NULL OR q.rep = CAST($rep AS VARCHAR))
 ),
 quota_months AS (
-    SELECT rep, month,
-           COALESCE(sum(amount) FILTER (WHERE type = 'total'),
-                    sum(amount) FILTER (WHERE type <> 'total')) AS quota
-    FROM quota_rows
-    GROUP BY rep, month
+    SELECT m.rep, m.month, m.quota
+    FROM rep_month_quotas m
+    WHERE m.rep IN (SELECT rep FROM quota_rows)
+      AND m.month >= CAST($start AS DATE) AND m.month < CAST($end AS DATE)
 ),
 rep_quota AS (
     SELECT rep, sum(quota) AS quota FROM quota_months GROUP BY rep

@@ -47,13 +47,9 @@ members AS (
            OR r.rep IN (SELECT owner FROM deals))
 ),
 quota_months AS (
-    -- a month's 'total' rows win; without them the month is the sum of the other types
-    SELECT rep, month,
-           COALESCE(sum(CAST(amount AS DOUBLE)) FILTER (WHERE type = 'total'),
-                    sum(CAST(amount AS DOUBLE)) FILTER (WHERE type <> 'total')) AS quota
-    FROM quotas
+    SELECT rep, month, quota
+    FROM rep_month_quotas
     WHERE month >= CAST($start AS DATE) AND month < CAST($end AS DATE)
-    GROUP BY rep, month
 ),
 rep_quota AS (
     SELECT rep, sum(quota) AS quota FROM quota_months GROUP BY rep
