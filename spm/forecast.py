@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from spm import sql, store
-from spm.metrics.hygiene import deal_flags
+from spm.metrics.hygiene import deal_flags, flag_reasons
 from spm.periods import Period, parse_period
 
 DRAWS = 10_000
@@ -745,15 +745,7 @@ MUST_WIN_COLUMNS = [
 
 def _risk(row: dict) -> str:
     """Return the deal's risk flags as text (empty when none)."""
-    why = []
-    if row["past_due"]:
-        why.append("past due")
-    if row["pushed"]:
-        why.append(f"pushed {int(row['pushes'])}×")
-    if row["stale"]:
-        why.append(f"no change for {int(row['days_unchanged'])} days")
-    if row["missing_amount"]:
-        why.append("no amount")
+    why = flag_reasons(row)
     if str(row["forecast_category"]).replace(" ", "").lower() != "commit":
         why.append("not in commit")
     return ", ".join(why)

@@ -510,20 +510,7 @@ def hygiene_deals(
 ) -> pd.DataFrame:
     """Return open deals raising at least one hygiene flag, with the flags spelled out."""
     flags = hygiene.deal_flags(con, as_of=as_of, team=team, rep=rep)
-    texts = []
-    for r in flags.to_dict("records"):
-        why = []
-        if r["past_due"]:
-            why.append("past due")
-        if r["pushed"]:
-            why.append(f"pushed {r['pushes']}×")
-        if r["stale"]:
-            why.append(f"no change for {r['days_unchanged']} days")
-        if r["missing_amount"]:
-            why.append("no amount")
-        if r["missing_close_date"]:
-            why.append("no close date")
-        texts.append(", ".join(why))
+    texts = [", ".join(hygiene.flag_reasons(r)) for r in flags.to_dict("records")]
     out = flags.assign(flags=texts)
     cols = [
         "opportunity_id",

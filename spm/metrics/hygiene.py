@@ -12,6 +12,21 @@ from spm import sql, store
 FLAGS = ("past_due", "pushed", "stale", "missing_amount", "missing_close_date")
 
 
+_REASONS = {
+    "past_due": "past due",
+    "pushed": "pushed {pushes}×",
+    "stale": "no change for {days_unchanged} days",
+    "missing_amount": "no amount",
+    "missing_close_date": "no close date",
+}
+
+
+def flag_reasons(row: dict) -> list[str]:
+    """Return the raised hygiene flags of one deal_flags record, in words."""
+    values = {k: int(v) if k in ("pushes", "days_unchanged") else v for k, v in row.items()}
+    return [text.format(**values) for flag, text in _REASONS.items() if row.get(flag)]
+
+
 def deal_flags(
     con: duckdb.DuckDBPyConnection,
     as_of: date | None = None,
@@ -62,16 +77,9 @@ def deals_needing_attention(
     if deals.empty:
         return deals.assign(reason=pd.Series(dtype=str))
     big = set(deals.nlargest(largest, "amount")["opportunity_id"])
-    labels = {
-        "past_due": "past due",
-        "pushed": "pushed {pushes}×",
-        "stale": "no change for {days_unchanged} days",
-        "missing_amount": "no amount",
-        "missing_close_date": "no close date",
-    }
     reasons = []
     for row in deals.to_dict("records"):
-        why = [text.format(**row) for flag, text in labels.items() if row[flag]]
+        why = flag_reasons(row)
         if row["opportunity_id"] in big:
             why.append("large deal")
         reasons.append(", ".join(why))
