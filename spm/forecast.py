@@ -19,7 +19,7 @@ import pandas as pd
 
 from spm import sql, store
 from spm.metrics.hygiene import deal_flags, flag_reasons
-from spm.periods import Period, parse_period
+from spm.periods import Period
 
 DRAWS = 10_000
 MIN_CLOSED_DEALS = 20  # closed deals a stage needs before its learned rate replaces the default
@@ -52,11 +52,6 @@ BLUE, GREY, RED, GREEN, AMBER, PURPLE = (
 
 class ForecastError(ValueError):
     """A forecast question the loaded data cannot answer (e.g. an open period's accuracy)."""
-
-
-def _period(con: duckdb.DuckDBPyConnection, period: str) -> Period:
-    """Return the fiscal Period for a label, using the stored fiscal-year start month."""
-    return parse_period(period, store.get_settings(con)["fiscal_year_start_month"])
 
 
 def snapshot_on_or_before(con: duckdb.DuckDBPyConnection, day: date | None) -> date | None:
@@ -114,7 +109,7 @@ def forecast_rollup(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return one row per rep: quota, closed, commit, best_case, pipeline and gaps (currency)."""
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     snap = snapshot_on_or_before(con, as_of)
     rows = _rollups(con, p, snap, snap, team, rep)
     return rows.drop(columns="as_of").reset_index(drop=True)
@@ -300,7 +295,7 @@ def statistical_forecast(
     """
     if draws < 1:
         raise ForecastError("draws must be at least 1")
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     snap = snapshot_on_or_before(con, as_of)
     rates = _rates_at(_stage_history(con, snap), snap, min_deals)
     result = _statistical(_period_deals(con, p, snap, snap, team, rep), rates, seed, draws)
@@ -413,7 +408,7 @@ def forecast_trend(
     Extra columns after quota: stat_p10, stat_p90, stat_expected, pipeline (all currency). Each
     snapshot's statistical forecast uses only the history known at its date.
     """
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     snaps, rollups, deals, pairs = _history_in(con, p, team, rep)
     records = []
     for snap in snaps:
@@ -516,7 +511,7 @@ def forecast_accuracy_by_rep(
     min_deals: int = MIN_CLOSED_DEALS,
 ) -> pd.DataFrame:
     """Return per rep and week of a closed period: actual, forecasts (currency), errors."""
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     _require_closed(con, p)
     actual = forecast_rollup(con, period, team=team, rep=rep)[["rep", "closed"]]
     actual = actual.rename(columns={"closed": "actual"})
@@ -622,7 +617,7 @@ def what_changed(
     category moved, won, lost); `value` is the amount in question (currency). The compared
     snapshots are in `attrs["s0"]` and `attrs["s1"]`.
     """
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     s0, s1 = comparison_snapshots(con, as_of, since)
     rows = sql.run(
         con, "forecast_changes", s0=s0, s1=s1, start=p.start, end=p.end, team=team, rep=rep
@@ -659,7 +654,7 @@ def save_forecast_call(
     note: str | None = None,
 ) -> None:
     """Store a manager's commit and best-case call (currency); one call per manager and day."""
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     who = (manager or "").strip()
     if not who:
         raise ForecastError("say whose call this is (the manager)")
@@ -687,7 +682,7 @@ def forecast_calls(
 
     Actual = bookings of the reps the manager manages (everyone when the name manages nobody).
     """
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     calls = con.execute(
         "SELECT manager, called_on, CAST(commit_amount AS DOUBLE) AS commit,"
         " CAST(best_case_amount AS DOUBLE) AS best_case, note FROM forecast_calls"
@@ -768,7 +763,7 @@ def must_win_candidates(
     `suggested` marks the largest deals whose amounts add up to the gap (quota − closed; the
     five largest when there is no quota, none when the quota is made); `marked` = saved choice.
     """
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     flags = deal_flags(con, as_of=as_of, team=team, rep=rep)
     close = pd.to_datetime(flags["close_date"])
     category = flags["forecast_category"].fillna("").str.replace(" ", "").str.lower()
@@ -794,7 +789,7 @@ def save_must_win(
     con: duckdb.DuckDBPyConnection, period: str, marked: list[str], shown: list[str]
 ) -> None:
     """Remember the must-win choice for the period: `marked` among the `shown` deal ids."""
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     unknown = set(marked) - set(shown)
     if unknown:
         raise ForecastError(f"deal(s) not in the list: {', '.join(sorted(unknown))}")
@@ -817,7 +812,7 @@ def must_win_deals(
 ) -> pd.DataFrame:
     """Return the marked deals (else the suggestion) with risk flags and `status`."""
     deals = must_win_candidates(con, period, as_of=as_of, team=team, rep=rep)
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     marked = _marked(con, p.label)
     chosen = deals[deals["marked"]] if marked else deals[deals["suggested"]]
     out = chosen.assign(status=np.where(chosen["marked"], "marked", "suggested"))
@@ -868,7 +863,7 @@ def quarter_glance(
     seed: int = 7,
 ) -> dict[str, Any]:
     """Return the quarter at a glance: bookings vs quota, forecasts, coverage, risk, changes."""
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     roll = forecast_rollup(con, period, as_of=as_of, team=team)
     stat = statistical_forecast(con, period, as_of=as_of, team=team, seed=seed)
     quota = roll["quota"].sum(min_count=1)

@@ -78,14 +78,6 @@ SIGNALS = {
 # shared helpers
 
 
-def _start_month(con: duckdb.DuckDBPyConnection) -> int:
-    return int(store.get_settings(con)["fiscal_year_start_month"])
-
-
-def _period(con: duckdb.DuckDBPyConnection, period: str) -> Period:
-    return parse_period(period, _start_month(con))
-
-
 def snapshot_date(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> date | None:
     """Return the as-of date A actually used: the latest snapshot on or before `as_of`."""
     row = con.execute(
@@ -165,7 +157,7 @@ def required_coverage(
         vwr = cycle = NAN
         lost_unvalued = False
     else:
-        start_month = _start_month(con)
+        start_month = store.fiscal_start_month(con)
         span = trailing_quarters(a, TRAILING_QUARTERS, start_month)
         first = quarter_of(span.start, start_month).label
         last = quarter_of(span.last_day, start_month).label
@@ -223,7 +215,7 @@ def coverage(
     shortfall = max(needed − open pipeline, 0). Status: covered (gap 0), under / over required,
     no quota, or no history (no win rate to set the bar).
     """
-    label = _period(con, period).label
+    label = store.fiscal_period(con, period).label
     req = required_coverage(con, as_of, team)
     frames = [kpis.rep_kpis(con, period, as_of=as_of, team=team, rep=rep).assign(level="rep")]
     if rep is None:
@@ -267,7 +259,7 @@ def coverage_outlook(
     periods: int = 3,
 ) -> pd.DataFrame:
     """Return `coverage` for P and the following `periods − 1` periods of the same grain."""
-    start_month = _start_month(con)
+    start_month = store.fiscal_start_month(con)
     first = parse_period(period, start_month)
     frames = [
         coverage(con, shift(first, n, start_month).label, as_of=as_of, team=team, rep=rep)
@@ -538,7 +530,7 @@ def commit_wins(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return deals won in P, each marked whether it was in Commit at the start of P."""
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     return sql.run(
         con, "pipeline_commit_wins", start=p.start, end=p.end, as_of=as_of, team=team, rep=rep
     )
@@ -565,7 +557,7 @@ def signals(
     a = snapshot_date(con, as_of)
     if a is None:
         return pd.DataFrame(columns=SIGNAL_COLUMNS)
-    p = _period(con, period) if period else quarter_of(a, _start_month(con))
+    p = store.fiscal_period(con, period) if period else quarter_of(a, store.fiscal_start_month(con))
     symbol = store.get_settings(con)["currency_symbol"]
     deals = open_deals(con, a, team, rep)
     rows: list[dict] = []
@@ -658,7 +650,7 @@ def top_deals(
     n: int = 5,
 ) -> pd.DataFrame:
     """Return the `n` largest open pipeline deals closing in P, with their share of it."""
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     deals = open_deals(con, as_of, team, rep)
     close = pd.to_datetime(deals["close_date"])
     inside = deals[(close >= pd.Timestamp(p.start)) & (close < pd.Timestamp(p.end))]
@@ -695,7 +687,7 @@ def concentration(
     return pd.DataFrame(
         [
             {
-                "period": _period(con, period).label,
+                "period": store.fiscal_period(con, period).label,
                 "open_pipeline": pipeline,
                 "top5_deals_value": float(top["amount"].sum()),
                 "top5_deals_share": float(top["amount"].sum()) / pipeline if pipeline else NAN,
@@ -723,7 +715,7 @@ def velocity(
     a = snapshot_date(con, as_of)
     if a is None:
         return pd.DataFrame(columns=VELOCITY_COLUMNS)
-    span = trailing_quarters(a, TRAILING_QUARTERS, _start_month(con))
+    span = trailing_quarters(a, TRAILING_QUARTERS, store.fiscal_start_month(con))
     hist = _span_kpis(con, span, a, team, rep)
     counts = open_deals(con, a, team, rep).groupby("rep").size()
     reps = hist[hist["level"] == "rep"].set_index("rep")

@@ -26,7 +26,7 @@ from spm import sql, store, waterfall
 from spm.export import html_page, safe_csv
 from spm.format import money, pct
 from spm.metrics import kpis
-from spm.periods import Period, add_months, parse_period, quarter_of, shift, trailing_quarters
+from spm.periods import add_months, quarter_of, shift, trailing_quarters
 
 PRICE_CALLOUT = "price is often a symptom — check value selling"
 FORECAST_MISSING = "forecast accuracy appears once the forecast module is installed"
@@ -42,10 +42,6 @@ SECTIONS: list[tuple[str, str]] = [
     ("accounts", "Accounts"),
     ("plan", "Plan vs actual"),
 ]
-
-
-def _period(con: duckdb.DuckDBPyConnection, period: str) -> Period:
-    return parse_period(period, store.get_settings(con)["fiscal_year_start_month"])
 
 
 def default_period(con: duckdb.DuckDBPyConnection) -> str:
@@ -204,7 +200,7 @@ def _snapshot_query(
     team: str | None,
     rep: str | None,
 ) -> pd.DataFrame:
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     return sql.run(con, name, start=p.start, end=p.end, as_of=as_of, team=team, rep=rep)
 
 
@@ -271,7 +267,7 @@ def accounts_health(
     """Return per measure for accounts new in the year to P's end and older ones: counts, share."""
     if not con.execute("SELECT count(*) FROM accounts").fetchone()[0]:
         return pd.DataFrame(columns=["group", "measure", "accounts", "yes", "unknown", "share"])
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     rows = sql.run(
         con, "qbr_accounts", start=p.start, end=p.end, year_start=add_months(p.end, -12),
         as_of=as_of, team=team, rep=rep,
@@ -291,7 +287,7 @@ def plan_vs_actual(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return per bucket (product, region, type, rep): plan, actual, variance (currency), note."""
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     start_month = store.get_settings(con)["fiscal_year_start_month"]
     hist = trailing_quarters(p.start, 4, start_month)
     return sql.run(
@@ -309,7 +305,7 @@ def save_note(con: duckdb.DuckDBPyConnection, period: str, bucket: str, note: st
         raise ValueError(f"keep the note under {NOTE_MAX} characters")
     if not (bucket or "").strip():
         raise ValueError("pick a bucket for the note")
-    label = _period(con, period).label
+    label = store.fiscal_period(con, period).label
     with store.transaction(con):
         con.execute(
             "INSERT INTO qbr_notes VALUES (?, ?, ?, ?)", [label, bucket, text, datetime.now()]
@@ -319,7 +315,7 @@ def save_note(con: duckdb.DuckDBPyConnection, period: str, bucket: str, note: st
 
 def notes(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
     """Return every note saved for the period, newest first."""
-    label = _period(con, period).label
+    label = store.fiscal_period(con, period).label
     return con.execute(
         "SELECT bucket, note, saved_at FROM qbr_notes WHERE period = ? ORDER BY saved_at DESC",
         [label],
@@ -336,7 +332,7 @@ def forecast_calls(
     team: str | None = None,
 ) -> pd.DataFrame:
     """Return the manager calls saved for the period beside the outcome (currency, fractions)."""
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     return sql.run(
         con, "qbr_calls", start=p.start, end=p.end, as_of=as_of, team=team, period=p.label
     )
@@ -617,7 +613,7 @@ def build_pack(
 ) -> Pack:
     """Return the export pack for a period: every QBR section as HTML and as tables."""
     symbol = store.get_settings(con)["currency_symbol"]
-    p = _period(con, period)
+    p = store.fiscal_period(con, period)
     token = secrets.token_hex(8)  # chart placeholders no loaded text can guess
     charts: dict[str, str] = {}
     tables: dict[str, pd.DataFrame] = {}

@@ -20,6 +20,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from spm.periods import Period, parse_period
+
 SCHEMA_VERSION = 2
 DEFAULT_DB = Path("data") / "spm.duckdb"
 
@@ -529,3 +531,13 @@ _ROW_TABLES = frozenset(
         "rejects",
     }
 )
+
+
+def fiscal_start_month(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the stored fiscal-year start month (1-12)."""
+    return int(get_settings(con)["fiscal_year_start_month"])
+
+
+def fiscal_period(con: duckdb.DuckDBPyConnection, label: str) -> Period:
+    """Return the fiscal Period for a label (2026-03, 2026-Q1, FY2026) under the stored calendar."""
+    return parse_period(label, fiscal_start_month(con))

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from spm import sql, store
-from spm.periods import Period, parse_period
+from spm.periods import Period
 
 # Buckets in chart order with the sign each carries in the identity.
 BUCKETS: list[tuple[str, str, int]] = [
@@ -91,7 +91,7 @@ def window(
     start: date | None = None,
 ) -> Window:
     """Return the period and the snapshots s0 (start) and s1 (end) as SPEC §4 picks them."""
-    p = parse_period(period, store.get_settings(con)["fiscal_year_start_month"])
+    p = store.fiscal_period(con, period)
     s1 = _latest_on_or_before(con, as_of)
     if s1 is None:
         where = f" on or before {as_of}" if as_of else ""

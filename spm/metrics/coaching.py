@@ -8,7 +8,6 @@ import duckdb
 import pandas as pd
 
 from spm import sql, store
-from spm.periods import parse_period
 
 SCORES = ("listening", "trust", "problem_solving", "responsiveness")
 
@@ -51,7 +50,7 @@ def activity_counts(
     con: duckdb.DuckDBPyConnection, period: str, rep: str | None = None
 ) -> pd.DataFrame:
     """Return activity counts per rep and kind in the period (and distinct accounts touched)."""
-    p = parse_period(period, store.get_settings(con)["fiscal_year_start_month"])
+    p = store.fiscal_period(con, period)
     return sql.run(con, "activity_counts", start=p.start, end=p.end, rep=rep)
 
 

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from spm import sql, store
-from spm.periods import Period, parse_period, quarter_of, shift
+from spm.periods import Period, quarter_of, shift
 
 
 @dataclass(frozen=True)
@@ -128,11 +128,6 @@ ATTAINMENT_BUCKETS = [
 ]
 
 
-def _period(con: duckdb.DuckDBPyConnection, period: str) -> Period:
-    """Return the fiscal Period for a label, using the stored fiscal-year start month."""
-    return parse_period(period, store.get_settings(con)["fiscal_year_start_month"])
-
-
 def _kpi_rows(
     con: duckdb.DuckDBPyConnection,
     p: Period,
@@ -158,7 +153,7 @@ def rep_kpis(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return one row per rep: counts, money (currency), rates (fractions), cycle (days)."""
-    return _rep_rows(_kpi_rows(con, _period(con, period), as_of, team, rep))
+    return _rep_rows(_kpi_rows(con, store.fiscal_period(con, period), as_of, team, rep))
 
 
 def team_kpis(
@@ -168,7 +163,7 @@ def team_kpis(
     team: str | None = None,
 ) -> pd.DataFrame:
     """Return one row for the filter: sums, ratios of sums, revenue per head (currency), heads."""
-    rows = _kpi_rows(con, _period(con, period), as_of, team, None)
+    rows = _kpi_rows(con, store.fiscal_period(con, period), as_of, team, None)
     return rows[rows["level"] == "total"][TEAM_COLUMNS].reset_index(drop=True)
 
 

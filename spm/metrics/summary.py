@@ -8,7 +8,6 @@ import duckdb
 import pandas as pd
 
 from spm import sql, store
-from spm.periods import parse_period
 
 
 def summary(
@@ -17,7 +16,7 @@ def summary(
     """Return one record: snapshots, as_of, opportunities, open, won, lost, won_amount, win_rate."""
     start = end = None
     if period:
-        p = parse_period(period, store.get_settings(con)["fiscal_year_start_month"])
+        p = store.fiscal_period(con, period)
         start, end = p.start, p.end
     return sql.run(con, "summary", as_of=as_of, start=start, end=end)
 
