@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from spm import store
+from spm import derived, store
 from spm.ingest import IngestError, ingest_file, load_history
 from spm.ingest.mapping import parse_overrides
 from spm.metrics import summary as summary_metrics
@@ -102,6 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UserError("--reps and --years must be at least 1")
     con = _open(args.db)
     counts = build_demo(con, reps=args.reps, years=args.years, seed=args.seed, today=args.today)
+    derived.refresh(con)
     parts = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     print(f"demo company written to {args.db or store.default_path()}: {parts}")
     return 0
@@ -129,6 +130,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     f"  rejected row {r.row_number}, {r.column_name} = {r.value!r}: {r.reason}",
                     file=sys.stderr,
                 )
+    derived.refresh(con)
     return 0
 
 

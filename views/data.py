@@ -140,6 +140,7 @@ with upload_tab:
                     (st.info if result.skipped else st.success)(result.summary())
                 bar.progress(n / len(prepared), text=f"Loaded {n} of {len(prepared)}")
             bar.empty()
+            state.refresh(con)
     st.divider()
     st.markdown(
         "**No export at hand?** Load a demo company: 9 reps, two years of weekly snapshots."
@@ -149,6 +150,7 @@ with upload_tab:
 
         with st.spinner("Building the demo company…"):
             counts = build_demo(con)
+        state.refresh(con)
         st.success("Demo company loaded: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 with history_tab:
@@ -172,6 +174,7 @@ with history_tab:
                 except (ingest.IngestError, duckdb.Error) as exc:
                     st.error(f"Load #{target} was not undone: {str(exc).splitlines()[0]}")
                 else:
+                    state.refresh(con)
                     st.success(f"Load #{target} undone; the previous data is back.")
                     st.rerun()
         rejects = ingest.rejects_of(con)
@@ -225,6 +228,7 @@ with settings_tab:
                     "required_coverage_override": float(override) or None,
                 },
             )
+            state.refresh(con)
             st.success("Settings saved.")
     st.subheader("Stage mapping")
     st.caption("Order, closed / won flags, default probability and forecast category per stage.")
@@ -237,6 +241,7 @@ with settings_tab:
         except ValueError as exc:
             st.error(f"Stage mapping not saved: {exc}")
         else:
+            state.refresh(con)
             st.success("Stage mapping saved.")
 
 with template_tab:

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from spm import store
+from spm import derived, store
 
 
 @st.cache_resource(show_spinner=False)
@@ -45,6 +45,15 @@ def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
         return _run_cached(name, version, db_path(), args, tuple(sorted(kwargs.items())))
 
     return call
+
+
+def refresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the pre-aggregated tables up to date after a write, with a spinner while it runs."""
+    with st.spinner("Updating history and forecast tables…"):
+        try:
+            derived.refresh(con)
+        except duckdb.Error:
+            pass  # not fatal: pages rebuild what they read when they find it stale
 
 
 def settings() -> dict[str, Any]:

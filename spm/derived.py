@@ -1,0 +1,181 @@
+"""Pre-aggregated tables: what the heavy pages read instead of every snapshot row.
+
+`deal_stage_history` holds one row per (deal, stage) a deal was seen open in, with when it
+first showed there and how and when the deal closed: ~0.6M rows instead of 18M snapshot rows
+on the large demo. `forecast_points` keeps the statistical forecast (Monte Carlo) of each
+snapshot once computed, so the week-by-week trend is not re-simulated on every visit.
+
+Both are valid for one *fingerprint* of their inputs (derived_fingerprint.sql): snapshot rows,
+reps, stage mapping and fiscal calendar. `refresh` rebuilds them after a load; readers call
+`ensure_stage_history`, which rebuilds a stale table when the connection may write and
+otherwise builds a connection-local TEMP table of the same name (DuckDB resolves temp objects
+before the file's), so a read-only connection or a plain SQL insert still gets exact answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from spm import sql
+
+STAGE_HISTORY = "deal_stage_history"
+_TABLES = {STAGE_HISTORY: "deal_stage_history"}  # the identifiers DDL may name
+
+# Tables that only cache what the row tables determine: never user data, safe to empty.
+CACHE_TABLES = ("derived_state", "deal_stage_history", "forecast_points")
+
+POINT_KEYS = ["period", "as_of", "team", "rep", "seed", "draws", "min_deals"]
+POINT_VALUES = ["closed", "expected", "p10", "p50", "p90", "open_deals", "open_amount"]
+POINT_VALUES += ["fallback_stages"]
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """Return the fingerprint of the inputs the pre-aggregated tables are computed from."""
+    return str(sql.run(con, "derived_fingerprint")["fingerprint"].iloc[0])
+
+
+def _stored(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """Return the fingerprint the stored table `name` was built for, None if never/no table."""
+    try:
+        row = con.execute(
+            "SELECT fingerprint FROM main.derived_state WHERE name = ?", [name]
+        ).fetchone()
+    except duckdb.CatalogException:  # a read-only file from before schema v3
+        return None
+    return row[0] if row else None
+
+
+def _live(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """Return the fingerprint of this connection's TEMP copy of `name`, None without one."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS derived_live (name VARCHAR, fingerprint VARCHAR)")
+    row = con.execute("SELECT fingerprint FROM derived_live WHERE name = ?", [name]).fetchone()
+    return row[0] if row else None
+
+
+def _drop_live(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    if _live(con, name) is not None:
+        con.execute("DROP TABLE IF EXISTS temp." + _TABLES[name])
+        con.execute("DELETE FROM derived_live WHERE name = ?", [name])
+
+
+def _write(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> bool:
+    """Run `work` in its own transaction; return False when this connection cannot write now.
+
+    Read-only files, an enclosing transaction and a concurrent writer (DuckDB's optimistic
+    concurrency between the app's sessions) are all reasons to skip storing, never to fail.
+    """
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.Error:
+        return False
+    try:
+        work()
+        con.execute("COMMIT")
+    except duckdb.Error:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        return False
+    return True
+
+
+def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _build_stage_history(con: duckdb.DuckDBPyConnection, fp: str) -> None:
+    con.execute("DELETE FROM main.deal_stage_history")
+    con.execute("INSERT INTO main.deal_stage_history " + sql.sql_text("forecast_stage_history"))
+    con.execute("INSERT OR REPLACE INTO main.derived_state VALUES (?, ?)", [STAGE_HISTORY, fp])
+
+
+def ensure_stage_history(con: duckdb.DuckDBPyConnection) -> str:
+    """Make `deal_stage_history` current for this connection; return the fingerprint it has."""
+    fp = fingerprint(con)
+    if _stored(con, STAGE_HISTORY) == fp:
+        _drop_live(con, STAGE_HISTORY)
+        return fp
+    if not _read_only(con) and _write(con, lambda: _build_stage_history(con, fp)):
+        _drop_live(con, STAGE_HISTORY)
+        return fp
+    if _live(con, STAGE_HISTORY) != fp:
+        text = sql.sql_text("forecast_stage_history")
+        con.execute("CREATE OR REPLACE TEMP TABLE deal_stage_history AS " + text)
+        con.execute("DELETE FROM derived_live WHERE name = ?", [STAGE_HISTORY])
+        con.execute("INSERT INTO derived_live VALUES (?, ?)", [STAGE_HISTORY, fp])
+    return fp
+
+
+def stored_points(
+    con: duckdb.DuckDBPyConnection, fp: str, key: dict[str, Any]
+) -> dict[Any, dict[str, Any]]:
+    """Return stored statistical forecasts by snapshot date for one (period, filters, draws)."""
+    try:
+        rows = con.execute(
+            """
+            SELECT * FROM main.forecast_points
+            WHERE fingerprint = ? AND period = ? AND team IS NOT DISTINCT FROM ?
+              AND rep IS NOT DISTINCT FROM ? AND seed = ? AND draws = ? AND min_deals = ?
+            """,
+            [fp, key["period"], key["team"], key["rep"], key["seed"], key["draws"],
+             key["min_deals"]],
+        ).df()  # fmt: skip
+    except duckdb.CatalogException:
+        return {}
+    out = {}
+    for row in rows.to_dict("records"):
+        point = {k: row[k] for k in POINT_VALUES}
+        point["open_deals"] = int(point["open_deals"])
+        point["fallback_stages"] = list(point["fallback_stages"])
+        out[pd.Timestamp(row["as_of"]).date()] = point
+    return out
+
+
+def store_points(
+    con: duckdb.DuckDBPyConnection, fp: str, key: dict[str, Any], points: dict[Any, dict]
+) -> bool:
+    """Keep computed statistical forecasts for later visits; return False when not stored."""
+    if not points or _read_only(con):
+        return False
+    frame = pd.DataFrame([{"fingerprint": fp, **key, "as_of": d, **v} for d, v in points.items()])[
+        ["fingerprint", *POINT_KEYS, *POINT_VALUES]
+    ]
+
+    def work() -> None:
+        con.execute("DELETE FROM main.forecast_points WHERE fingerprint <> ?", [fp])
+        con.register("new_points", frame)
+        try:
+            # a concurrent session may have stored the same points meanwhile: keep one copy
+            con.execute(
+                """
+                INSERT INTO main.forecast_points SELECT * FROM new_points n
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM main.forecast_points f
+                    WHERE f.fingerprint = n.fingerprint AND f.period = n.period
+                      AND f.as_of = n.as_of AND f.team IS NOT DISTINCT FROM n.team
+                      AND f.rep IS NOT DISTINCT FROM n.rep AND f.seed = n.seed
+                      AND f.draws = n.draws AND f.min_deals = n.min_deals)
+                """
+            )
+        finally:
+            con.unregister("new_points")
+
+    return _write(con, work)
+
+
+def refresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the pre-aggregated tables after a load: stage history and this quarter's trend."""
+    from spm import forecast  # forecast reads these tables; import here to keep layers apart
+
+    ensure_stage_history(con)
+    dates = con.execute("SELECT max(as_of) FROM snapshot_dates").fetchone()
+    if dates and dates[0] is not None:
+        forecast.warm_trend(con, dates[0])

@@ -1,0 +1,13 @@
+-- What the pre-aggregated tables (spm.derived) are computed from, as one string: snapshot rows
+-- (count, newest load, superseded count), rep rows, the stage mapping's flags and
+-- probabilities, and the fiscal-year start. Any load, undo or stage/calendar edit changes it;
+-- so does a plain SQL insert, which never bumps the data version.
+SELECT concat_ws('|',
+    (SELECT concat_ws(':', count(*), COALESCE(max(load_id), 0), count(superseded_by))
+     FROM opportunity_snapshot_rows),
+    (SELECT concat_ws(':', count(*), COALESCE(max(load_id), 0)) FROM rep_rows),
+    (SELECT COALESCE(md5(string_agg(concat_ws(',', lower(stage), stage_order, is_closed, is_won,
+                                              probability), ';' ORDER BY lower(stage))), '')
+     FROM stages),
+    (SELECT COALESCE(max(value), '') FROM settings WHERE key = 'fiscal_year_start_month')
+) AS fingerprint

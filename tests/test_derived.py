@@ -1,0 +1,103 @@
+"""Pre-aggregated tables: rebuilt when their inputs change, exact on read-only connections,
+stored forecasts equal recomputed ones (hand-made database of tests/test_forecast.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from spm import derived, forecast, store
+from tests.test_forecast import NEG, S2, S3, S4, _load
+
+LOST = "Closed Lost"
+
+
+def _neg(rates) -> tuple[int, int, int]:
+    row = rates[rates["stage"] == NEG].iloc[0]
+    return int(row["deals_seen"]), int(row["closed"]), int(row["won"])
+
+
+def _add_lost_deal(con) -> None:
+    """A deal seen in Negotiation at S2 and lost by S3, written with plain SQL (no version bump)."""
+    con.executemany(
+        "INSERT INTO opportunity_snapshot_rows (load_id, as_of, opportunity_id, owner, amount,"
+        " stage, close_date) VALUES (1, ?, 'N1', 'ana', 50, ?, '2026-03-01')",
+        [(S2, NEG), (S3, LOST)],
+    )
+
+
+def test_stage_rates_follow_rows_written_after_the_table_was_built(con):
+    _load(con)
+    # Negotiation by S3: A1, Z1 (S1), A7, B1, A2 (S2), C1, A6 (S3); A1, Z1, B1 won, A7 lost
+    assert _neg(forecast.stage_win_rates(con, as_of=S3)) == (7, 4, 3)
+    assert con.execute("SELECT count(*) FROM derived_state").fetchone()[0] == 1
+    _add_lost_deal(con)
+    assert _neg(forecast.stage_win_rates(con, as_of=S3)) == (8, 5, 3)
+
+
+def test_read_only_connection_gets_exact_rates_without_writing(tmp_path):
+    path = tmp_path / "ro.duckdb"
+    con = store.connect(path)
+    _load(con)
+    derived.refresh(con)
+    stored = con.execute("SELECT fingerprint FROM derived_state").fetchall()
+    _add_lost_deal(con)  # the stored table is now stale
+    con.close()
+    ro = store.connect(path, read_only=True)
+    try:
+        assert _neg(forecast.stage_win_rates(ro, as_of=S3)) == (8, 5, 3)
+        assert ro.execute("SELECT fingerprint FROM main.derived_state").fetchall() == stored
+    finally:
+        ro.close()
+
+
+def test_stored_forecast_equals_a_fresh_simulation(con):
+    _load(con)
+    first = forecast.statistical_forecast(con, "2026-Q1", as_of=S3, min_deals=2)
+    assert con.execute("SELECT count(*) FROM forecast_points").fetchone()[0] == 1
+    again = forecast.statistical_forecast(con, "2026-Q1", as_of=S3, min_deals=2)
+    con.execute("DELETE FROM forecast_points")
+    fresh = forecast.statistical_forecast(con, "2026-Q1", as_of=S3, min_deals=2)
+    assert first == again == fresh
+
+
+def test_stored_forecast_is_read_until_the_data_changes(con):
+    _load(con)
+    forecast.statistical_forecast(con, "2026-Q1", as_of=S3, min_deals=2)
+    con.execute("UPDATE forecast_points SET p50 = 12345")
+    assert forecast.statistical_forecast(con, "2026-Q1", as_of=S3, min_deals=2)["p50"] == 12345
+    _add_lost_deal(con)
+    assert forecast.statistical_forecast(con, "2026-Q1", as_of=S3, min_deals=2)["p50"] != 12345
+    # the stale point was replaced, not kept beside the new one
+    assert con.execute("SELECT count(*), min(p50) FROM forecast_points").fetchone()[0] == 1
+
+
+def test_refresh_stores_the_trend_of_the_latest_quarter(con):
+    _load(con)
+    derived.refresh(con)
+    rows = con.execute("SELECT period, as_of, team, rep FROM forecast_points").fetchall()
+    assert rows == [("2026-Q2", S4, None, None)]  # S4 is the only snapshot of Q2
+    history = con.execute("SELECT count(*) FROM deal_stage_history").fetchone()[0]
+    assert (
+        history
+        == con.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT opportunity_id, stage FROM opportunity_snapshots"
+            " WHERE NOT is_closed)"
+        ).fetchone()[0]
+    )
+
+
+def test_trend_points_match_single_forecasts(con):
+    _load(con)
+    trend = forecast.forecast_trend(con, "2026-Q1", min_deals=2)
+    single = forecast.statistical_forecast(con, "2026-Q1", as_of=date(2026, 2, 2), min_deals=2)
+    row = trend[trend["as_of"] == "2026-02-02"].iloc[0]
+    assert (row["stat_p50"], row["stat_expected"]) == (single["p50"], single["expected"])
+
+
+def test_simulate_odds_resolution_is_one_in_65536():
+    amounts = np.array([10.0, 20.0])
+    # below half a step → never won; within half a step of 1 → always won
+    totals = forecast.simulate(amounts, np.array([1 / 200_000, 1 - 1 / 200_000]), draws=1_000)
+    assert (totals == 20.0).all()
