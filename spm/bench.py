@@ -7,21 +7,27 @@ Each figure is the median of `runs` runs, in milliseconds.
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from spm import reference, store
-from spm.metrics import coaching, hygiene, kpis, summary
-from spm.periods import quarter_of, shift
+from spm import derived, forecast, reference, store
+from spm.metrics import kpis, summary
+from spm.periods import quarter_of
 
 SIZES = {"small": {"reps": 9, "years": 2}, "large": {"reps": 1000, "years": 3}}
 INGEST_ROWS = {"small": 100_000, "large": 1_000_000}
@@ -29,60 +35,143 @@ TODAY = date(2026, 11, 23)
 
 Call = Callable[[duckdb.DuckDBPyConnection], object]
 
-
-def page_calls(con: duckdb.DuckDBPyConnection) -> dict[str, list[Call]]:
-    """Return, per page, the spm calls the page makes on its default view."""
-    latest = max(store.snapshot_dates(con))
-    period = quarter_of(latest).label
-    previous = shift(quarter_of(latest), -1).label
-    pages: dict[str, list[Call]] = {
-        # as views/home.py calls them (its forecast glance is timed as page:home_glance)
-        "home": [
-            lambda c: summary.summary(c, period=period),
-            lambda c: summary.summary(c),
-            lambda c: summary.snapshot_list(c, limit=12),
-            summary.snapshot_dates,
-            summary.loaded_counts,
-        ],
-        "reps": [
-            lambda c: kpis.rep_kpis(c, period),
-            lambda c: kpis.team_kpis(c, period),
-            lambda c: kpis.kpi_trend(c, 8),
-        ],
-        "one_on_one": [
-            lambda c: kpis.rep_kpis(c, period),
-            lambda c: kpis.rep_kpis(c, previous),
-            lambda c: hygiene.deals_needing_attention(c),
-            lambda c: coaching.ramp_curves(c),
-            lambda c: coaching.activity_counts(c, period),
-        ],
-        "hygiene": [lambda c: hygiene.hygiene(c)],
-    }
-    pages.update(_optional_pages(period, previous))
-    return pages
+# bench case -> the page's URL path (the one-on-one view is the Reps page with a rep chosen)
+PAGES = {
+    "home": "/",
+    "forecast": "/forecast",
+    "pipeline": "/pipeline",
+    "reps": "/reps",
+    "one_on_one": "/reps?rep={rep}",
+    "plans": "/plans",
+    "qbr": "/qbr",
+    "data": "/data",
+}
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def _optional_pages(period: str, previous: str) -> dict[str, list[Call]]:
-    """Return the query sets of pages whose modules are installed (by their public API)."""
-    out: dict[str, list[Call]] = {}
-    specs = {
-        "forecast": (
-            "spm.forecast",
-            [("forecast_rollup", (period,)), ("forecast_trend", (period,))],
-        ),
-        "stat_forecast": ("spm.forecast", [("statistical_forecast", (period,))]),
-        "home_glance": ("spm.forecast", [("quarter_glance", (period,))]),
-        "pipeline": ("spm.pipeline", [("coverage", (period,))]),
-        "qbr": ("spm.waterfall", [("waterfall", (previous,))]),
-    }
-    for page, (module_name, calls) in specs.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        fns = [(getattr(module, fn, None), args) for fn, args in calls]
-        if all(fn is not None for fn, _ in fns):
-            out[page] = [lambda c, fn=fn, args=args: fn(c, *args) for fn, args in fns]
+def _encode(value: Any) -> Any:
+    """Return `value` as JSON-ready data, dates tagged so they come back as dates."""
+    if isinstance(value, date):
+        return {"__date__": value.isoformat()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {"__dict__": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    """Return the value `_encode` was given (tuples come back as lists)."""
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, dict) and "__date__" in value:
+        return date.fromisoformat(value["__date__"])
+    if isinstance(value, dict) and "__dict__" in value:
+        return {_decode(k): _decode(v) for k, v in value["__dict__"]}
+    return value
+
+
+def record_page(db: str, url: str) -> dict[str, Any]:
+    """Return the spm calls a page makes through the app's cache on a first and a repeat visit.
+
+    Runs the page twice with Streamlit's AppTest in a child process (the app opens the file
+    for writing, which would lock out this process's read-only connections): `calls` lists
+    (function, args, kwargs) of the first visit; `warm_ms` is the time those cached calls take
+    on the repeat visit, i.e. what a page costs when the data has not changed.
+    """
+    code = "import json, sys; from spm.bench import _record_main; _record_main(sys.argv[1])"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, json.dumps({"db": db, "url": url})],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "SPM_DB": db},
+        timeout=1800,
+        check=False,
+    )
+    lines = [x for x in proc.stdout.splitlines() if x.startswith("{")]
+    if proc.returncode or not lines:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"recording {url} failed: {tail}")
+    out = json.loads(lines[-1])
+    out["calls"] = [(name, _decode(a), _decode(k)) for name, a, k in out["calls"]]
+    return out
+
+
+def _record_main(spec: str) -> None:
+    """Child process of `record_page`: print one JSON line with the calls and timings."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from streamlit.testing.v1 import AppTest
+
+    from spm.ui import state
+
+    args = json.loads(spec)
+    parts = urlsplit(args["url"])
+    log: list[tuple[str, Any, Any, float]] = []
+    cached = state.cached
+
+    def recording(fn: Callable[..., Any]) -> Callable[..., Any]:
+        inner = cached(fn)
+
+        def call(*a: Any, **k: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return inner(*a, **k)
+            finally:
+                ms = (time.perf_counter() - start) * 1000
+                log.append((f"{fn.__module__}:{fn.__qualname__}", a, k, ms))
+
+        return call
+
+    state.cached = recording  # the views look the name up on every run
+
+    def visit() -> tuple[float, str | None]:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=1800)
+        for key, value in parse_qsl(parts.query):
+            at.query_params[key] = value
+        at.run()
+        if parts.path.strip("/"):
+            log.clear()
+            at.switch_page(f"views/{parts.path.strip('/')}.py")
+            start = time.perf_counter()
+            at.run()
+        else:
+            start = time.perf_counter()  # home ran above: time a rerun of it as the visit
+            log.clear()
+            at.run()
+        error = at.exception[0].value if len(at.exception) else None
+        return (time.perf_counter() - start) * 1000, error
+
+    first_ms, error = visit()
+    calls = [(name, _encode(list(a)), _encode(k)) for name, a, k, _ in log]
+    log.clear()
+    repeat_ms, _ = visit()
+    warm = sum(ms for *_, ms in log)
+    result = {"calls": calls, "warm_ms": warm, "first_ms": first_ms, "repeat_ms": repeat_ms}
+    print(json.dumps({**result, "error": error}))
+
+
+def resolve(name: str) -> Callable[..., Any]:
+    """Return the function named `module:qualname`."""
+    module, _, qualname = name.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def page_calls(db: str) -> dict[str, dict[str, Any]]:
+    """Return, per page, the recorded calls of its default view (see `record_page`)."""
+    con = store.connect(db, read_only=True)
+    try:
+        reps = summary.rep_directory(con)
+    finally:
+        con.close()
+    rep = str(reps["rep"].iloc[0]) if len(reps) else ""
+    out = {}
+    for page, url in PAGES.items():
+        out[page] = record_page(db, url.format(rep=quote(rep)))
     return out
 
 
@@ -95,8 +184,8 @@ def _median_ms(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def time_page(path: str, calls: list[Call], runs: int) -> tuple[float, float]:
-    """Return (cold, warm) median milliseconds for one page's calls."""
+def time_calls(path: str, calls: list[Call], runs: int) -> tuple[float, float]:
+    """Return (cold, repeated) median milliseconds for calls on a fresh / the same connection."""
 
     def cold() -> None:
         con = store.connect(path, read_only=True)
@@ -118,6 +207,19 @@ def time_page(path: str, calls: list[Call], runs: int) -> tuple[float, float]:
         return _median_ms(cold, runs), _median_ms(warm, runs)
     finally:
         con.close()
+
+
+def replay(recorded: list[tuple[str, list, dict]]) -> list[Call]:
+    """Return callables that repeat recorded page calls on a given connection."""
+
+    def call(con: duckdb.DuckDBPyConnection, fn: Callable[..., Any], a: list, k: dict) -> object:
+        try:
+            return fn(con, *a, **k)
+        except ValueError as exc:  # an answer the page shows as a message (e.g. open period)
+            return exc
+
+    fns = [(resolve(name), args, kwargs) for name, args, kwargs in recorded]
+    return [lambda c, fn=fn, a=a, k=k: call(c, fn, a, k) for fn, a, k in fns]
 
 
 def opportunities_csv(rows: int, seed: int = 7) -> str:
@@ -146,13 +248,20 @@ def ensure_database(size: str, path: Path) -> Path:
         con = store.connect(path)
         try:
             build_demo(con, today=TODAY, **SIZES[size])
+            derived.refresh(con)
         finally:
             con.close()
     return path
 
 
-def run(size: str = "small", db: str | None = None, runs: int = 5) -> pd.DataFrame:
-    """Return one benchmark record per case: case, rows, cold_ms, warm_ms, reference_ms, ratio."""
+def run(
+    size: str = "small", db: str | None = None, runs: int = 5, browser: bool = False
+) -> pd.DataFrame:
+    """Return one benchmark record per case: case, rows, cold_ms, warm_ms, reference_ms, ratio.
+
+    page:<name> — the calls the page makes on its default view (recorded from the app): cold =
+    replayed on a fresh read-only connection, warm = the repeat visit through the app's cache.
+    """
     if size not in SIZES:
         raise ValueError(f"unknown size '{size}': use small or large")
     path = ensure_database(size, Path(db or Path("data") / f"bench-{size}.duckdb"))
@@ -162,9 +271,16 @@ def run(size: str = "small", db: str | None = None, runs: int = 5) -> pd.DataFra
     con.close()
     period = quarter_of(latest).label
     records = []
-    for page, calls in page_calls(store.connect(path, read_only=True)).items():
-        cold, warm = time_page(str(path), calls, runs)
-        records.append({"case": f"page:{page}", "rows": rows, "cold_ms": cold, "warm_ms": warm})
+    for page, rec in page_calls(str(path)).items():
+        cold, _ = time_calls(str(path), replay(rec["calls"]), runs)
+        records.append(
+            {"case": f"page:{page}", "rows": rows, "cold_ms": cold, "warm_ms": rec["warm_ms"]}
+        )
+    # A seed no page uses, so the stored forecast points are not read: the simulation's cost.
+    fresh, _ = time_calls(
+        str(path), [lambda c: forecast.statistical_forecast(c, period, seed=11)], runs
+    )
+    records.append({"case": "forecast:statistical", "rows": rows, "cold_ms": fresh})
 
     # Peak memory of the app's own work, before the pandas reference loads whole tables.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -175,7 +291,7 @@ def run(size: str = "small", db: str | None = None, runs: int = 5) -> pd.DataFra
         ("metric:rep_kpis", lambda c: kpis.rep_kpis(c, period),
          lambda: reference.rep_kpis(tables, period)),
     ]:  # fmt: skip
-        cold, warm = time_page(str(path), [sql_fn], runs)
+        cold, warm = time_calls(str(path), [sql_fn], runs)
         ref = _median_ms(ref_fn, runs)
         records.append(
             {"case": name, "rows": rows, "cold_ms": cold, "warm_ms": warm, "reference_ms": ref,
@@ -192,6 +308,47 @@ def run(size: str = "small", db: str | None = None, runs: int = 5) -> pd.DataFra
         ingest_ms = (time.perf_counter() - start) * 1000
         target.close()
     records.append({"case": "ingest:csv", "rows": INGEST_ROWS[size], "cold_ms": ingest_ms})
+    records.append({"case": "refresh:derived", "rows": rows, "cold_ms": _refresh_ms(path)})
     records.append({"case": "peak_rss_mb", "rows": rows, "cold_ms": peak_mb})
+    if browser:
+        records += _browser_records(str(path))
     cols = ["case", "rows", "cold_ms", "warm_ms", "reference_ms", "ratio"]
     return pd.DataFrame(records).reindex(columns=cols)
+
+
+def _refresh_ms(path: Path) -> float:
+    """Return the milliseconds a full rebuild of the pre-aggregated tables takes after a load."""
+    con = store.connect(path)
+    try:
+        con.execute("DELETE FROM derived_state")
+        con.execute("DELETE FROM forecast_points")
+        start = time.perf_counter()
+        derived.refresh(con)
+        return (time.perf_counter() - start) * 1000
+    finally:
+        con.close()
+
+
+def _browser_records(path: str) -> list[dict[str, Any]]:
+    """Return render:<page> cases: first browser render after server start, and a repeat."""
+    from spm.bench_browser import render_times
+
+    con = store.connect(path, read_only=True)
+    try:
+        reps = summary.rep_directory(con)
+    finally:
+        con.close()
+    rep = quote(str(reps["rep"].iloc[0])) if len(reps) else ""
+    urls = {page: url.format(rep=rep) for page, url in PAGES.items()}
+    try:
+        times = render_times(path, list(urls.values()))
+    except RuntimeError as exc:
+        print(f"browser timings skipped: {exc}", file=sys.stderr)
+        return []
+    out = []
+    for page, url in urls.items():
+        t = times.get(url) or {}
+        out.append(
+            {"case": f"render:{page}", "cold_ms": t.get("first_ms"), "warm_ms": t.get("repeat_ms")}
+        )
+    return out

@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--db", help="benchmark database (default data/bench-<size>.duckdb)")
     bench.add_argument("--runs", type=int, default=5)
     bench.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    bench.add_argument(
+        "--browser",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time each page's first render in Chromium (skipped when none is installed)",
+    )
     return ap
 
 
@@ -229,7 +235,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.runs < 1:
         raise UserError("--runs must be at least 1")
-    emit(run(args.size, db=args.db, runs=args.runs).round(1), args.format)
+    emit(run(args.size, db=args.db, runs=args.runs, browser=args.browser).round(1), args.format)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -46,8 +47,33 @@ def test_summary_matches_the_pandas_reference(demo_path):
 
 def test_bench_reports_every_case(demo_path, monkeypatch):
     monkeypatch.setitem(bench.INGEST_ROWS, "small", 500)
+    monkeypatch.setattr(bench, "PAGES", {"home": "/", "one_on_one": "/reps?rep={rep}"})
     out = bench.run("small", db=str(demo_path), runs=1)
     cases = set(out["case"])
-    assert {"page:home", "page:reps", "metric:rep_kpis", "ingest:csv", "peak_rss_mb"} <= cases
+    assert {"page:home", "page:one_on_one", "metric:rep_kpis", "ingest:csv"} <= cases
+    assert {"forecast:statistical", "refresh:derived", "peak_rss_mb"} <= cases
     assert (out["cold_ms"] > 0).all()
     assert out.loc[out["case"] == "metric:rep_kpis", "reference_ms"].iloc[0] > 0
+
+
+def test_recorded_page_calls_are_the_views_calls(demo_path):
+    rec = bench.record_page(str(demo_path), "/reps?rep=Dana%20Kowalski")
+    names = [name for name, _, _ in rec["calls"]]
+    # the one-on-one view of views/reps.py, through the app's cache
+    assert "spm.metrics.one_on_one:kpi_tiles" in names
+    assert "spm.metrics.hygiene:deals_needing_attention" in names
+    tiles = next(c for c in rec["calls"] if c[0] == "spm.metrics.one_on_one:kpi_tiles")
+    assert "Dana Kowalski" in tiles[1] + list(tiles[2].values())
+    assert rec["warm_ms"] >= 0 and rec["error"] is None
+
+
+def test_recorded_arguments_survive_the_trip():
+    value = [date(2026, 1, 5), "x", None, 1.5, {"a": [date(2026, 2, 1)]}, (1, 2)]
+    assert bench._decode(json.loads(json.dumps(bench._encode(value)))) == [
+        date(2026, 1, 5),
+        "x",
+        None,
+        1.5,
+        {"a": [date(2026, 2, 1)]},
+        [1, 2],
+    ]
