@@ -26,7 +26,8 @@ STAGE_HISTORY = "deal_stage_history"
 _TABLES = {STAGE_HISTORY: "deal_stage_history"}  # the identifiers DDL may name
 
 # Tables that only cache what the row tables determine: never user data, safe to empty.
-CACHE_TABLES = ("derived_state", "deal_stage_history", "forecast_points")
+CACHE_TABLES = ("derived_state", "deal_stage_history", "forecast_points", "snapshot_date_cache")
+CACHE_TABLES += ("snapshot_date_state",)  # kept by store.cache_snapshot_dates
 
 POINT_KEYS = ["period", "as_of", "team", "rep", "seed", "draws", "min_deals"]
 POINT_VALUES = ["closed", "expected", "p10", "p50", "p90", "open_deals", "open_amount"]

@@ -122,3 +122,25 @@ def test_newer_load_of_the_same_snapshot_wins_and_undo_brings_back_the_older(con
     undo_load(con, three.load_id)
     assert amounts() == [Decimal("1.00")]
     assert one.load_id == 1
+
+
+def test_snapshot_dates_come_from_the_cache_only_while_it_matches_the_rows(con):
+    from spm.ingest import ingest_bytes, undo_load
+
+    header = "opportunity_id,owner,amount,stage,close_date\n"
+    row = (header + "A,Ann,1,Prospecting,2026-04-01\n").encode()
+    first = ingest_bytes(con, "1.csv", row, as_of=date(2026, 3, 1))
+    ingest_bytes(con, "2.csv", row, as_of=date(2026, 3, 8))
+    cached = con.execute("SELECT as_of FROM snapshot_date_cache ORDER BY 1").fetchall()
+    assert (
+        [d for (d,) in cached] == store.snapshot_dates(con) == [date(2026, 3, 1), date(2026, 3, 8)]
+    )
+    # a plain SQL insert does not refresh the cache: the view computes the list instead
+    con.execute(
+        "INSERT INTO opportunity_snapshot_rows (load_id, as_of, opportunity_id, owner, stage)"
+        " VALUES (9, '2026-03-15', 'B', 'Bo', 'Prospecting')"
+    )
+    assert store.snapshot_dates(con)[-1] == date(2026, 3, 15)
+    con.execute("DELETE FROM opportunity_snapshot_rows WHERE load_id = 9")
+    undo_load(con, first.load_id)
+    assert store.snapshot_dates(con) == [date(2026, 3, 8)]

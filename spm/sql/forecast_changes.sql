@@ -8,11 +8,25 @@
 --   won / lost: open in s0 (or absent) and closed in s1, in P in s0 or s1.
 -- value: the amount the change is about (a1 for new, pulled in, stage/category moved and won;
 -- a0 for pushed and lost; a1 - a0 for amount changes).
-WITH d0 AS (
-    SELECT * FROM opportunity_snapshots WHERE as_of = CAST($s0 AS DATE)
+-- Every change needs the deal in P in s0 or s1: only those deals are joined (a few percent of a
+-- snapshot that carries every closed deal), and `scoped` is materialised once rather than
+-- re-read by each of the nine branches.
+WITH in_p AS (
+    SELECT DISTINCT opportunity_id FROM opportunity_snapshot_rows
+    WHERE as_of IN (CAST($s0 AS DATE), CAST($s1 AS DATE)) AND superseded_by IS NULL
+      AND close_date >= CAST($start AS DATE) AND close_date < CAST($end AS DATE)
+),
+d0 AS (
+    SELECT opportunity_id, name, account, owner, is_closed, stage, forecast_category, amount,
+           close_date
+    FROM opportunity_snapshots
+    WHERE as_of = CAST($s0 AS DATE) AND opportunity_id IN (SELECT opportunity_id FROM in_p)
 ),
 d1 AS (
-    SELECT * FROM opportunity_snapshots WHERE as_of = CAST($s1 AS DATE)
+    SELECT opportunity_id, name, account, owner, is_closed, is_won, stage, forecast_category,
+           amount, close_date
+    FROM opportunity_snapshots
+    WHERE as_of = CAST($s1 AS DATE) AND opportunity_id IN (SELECT opportunity_id FROM in_p)
 ),
 rep_team AS (SELECT rep, team FROM reps),
 pairs AS (
@@ -34,7 +48,7 @@ pairs AS (
     FROM d0
     FULL OUTER JOIN d1 ON d1.opportunity_id = d0.opportunity_id
 ),
-scoped AS (
+scoped AS MATERIALIZED (
     SELECT p.*, COALESCE(t.team, '(no team)') AS team
     FROM pairs p
     LEFT JOIN rep_team t ON t.rep = p.rep
