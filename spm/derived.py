@@ -1,11 +1,13 @@
 """Pre-aggregated tables: what the heavy pages read instead of every snapshot row.
 
 `deal_stage_history` holds one row per (deal, stage) a deal was seen open in, with when it
-first showed there and how and when the deal closed: ~0.6M rows instead of 18M snapshot rows
-on the large demo. `forecast_points` keeps the statistical forecast (Monte Carlo) of each
-snapshot once computed, so the week-by-week trend is not re-simulated on every visit.
+first showed there and how and when the deal closed (525k rows instead of 18M snapshot rows on
+the large demo); `stage_history` counts those per (stage, first_seen, closed_at, won) for win
+rates and calibration (49k rows). `forecast_points` keeps the statistical forecast (Monte
+Carlo) of each snapshot once computed, so the week-by-week trend is not re-simulated on every
+visit.
 
-Both are valid for one *fingerprint* of their inputs (derived_fingerprint.sql): snapshot rows,
+All are valid for one *fingerprint* of their inputs (derived_fingerprint.sql): snapshot rows,
 reps, stage mapping and fiscal calendar. `refresh` rebuilds them after a load; readers call
 `ensure_stage_history`, which rebuilds a stale table when the connection may write and
 otherwise builds a connection-local TEMP table of the same name (DuckDB resolves temp objects
@@ -23,11 +25,12 @@ import pandas as pd
 from spm import sql
 
 STAGE_HISTORY = "deal_stage_history"
-_TABLES = {STAGE_HISTORY: "deal_stage_history"}  # the identifiers DDL may name
+# the tables one fingerprint covers, with the query building each (in this order)
+_BUILDS = {"deal_stage_history": "forecast_stage_history", "stage_history": "forecast_stage_counts"}
 
 # Tables that only cache what the row tables determine: never user data, safe to empty.
-CACHE_TABLES = ("derived_state", "deal_stage_history", "forecast_points", "snapshot_date_cache")
-CACHE_TABLES += ("snapshot_date_state",)  # kept by store.cache_snapshot_dates
+CACHE_TABLES = ("derived_state", "deal_stage_history", "stage_history", "forecast_points")
+CACHE_TABLES += ("snapshot_date_cache", "snapshot_date_state")  # store.cache_snapshot_dates
 
 POINT_KEYS = ["period", "as_of", "team", "rep", "seed", "draws", "min_deals"]
 POINT_VALUES = ["closed", "expected", "p10", "p50", "p90", "open_deals", "open_amount"]
@@ -59,7 +62,8 @@ def _live(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
 
 def _drop_live(con: duckdb.DuckDBPyConnection, name: str) -> None:
     if _live(con, name) is not None:
-        con.execute("DROP TABLE IF EXISTS temp." + _TABLES[name])
+        for table in _BUILDS:
+            con.execute("DROP TABLE IF EXISTS temp." + table)
         con.execute("DELETE FROM derived_live WHERE name = ?", [name])
 
 
@@ -93,13 +97,14 @@ def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _build_stage_history(con: duckdb.DuckDBPyConnection, fp: str) -> None:
-    con.execute("DELETE FROM main.deal_stage_history")
-    con.execute("INSERT INTO main.deal_stage_history " + sql.sql_text("forecast_stage_history"))
+    for table, query in _BUILDS.items():
+        con.execute("DELETE FROM main." + table)  # noqa: S608 (names from _BUILDS)
+        con.execute(f"INSERT INTO main.{table} " + sql.sql_text(query))
     con.execute("INSERT OR REPLACE INTO main.derived_state VALUES (?, ?)", [STAGE_HISTORY, fp])
 
 
 def ensure_stage_history(con: duckdb.DuckDBPyConnection) -> str:
-    """Make `deal_stage_history` current for this connection; return the fingerprint it has."""
+    """Make the stage history tables current for this connection; return their fingerprint."""
     fp = fingerprint(con)
     if _stored(con, STAGE_HISTORY) == fp:
         _drop_live(con, STAGE_HISTORY)
@@ -108,8 +113,8 @@ def ensure_stage_history(con: duckdb.DuckDBPyConnection) -> str:
         _drop_live(con, STAGE_HISTORY)
         return fp
     if _live(con, STAGE_HISTORY) != fp:
-        text = sql.sql_text("forecast_stage_history")
-        con.execute("CREATE OR REPLACE TEMP TABLE deal_stage_history AS " + text)
+        for table, query in _BUILDS.items():  # temp tables shadow main's of the same name
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS " + sql.sql_text(query))
         con.execute("DELETE FROM derived_live WHERE name = ?", [STAGE_HISTORY])
         con.execute("INSERT INTO derived_live VALUES (?, ?)", [STAGE_HISTORY, fp])
     return fp

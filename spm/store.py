@@ -329,6 +329,13 @@ CREATE TABLE IF NOT EXISTS deal_stage_history (
     closed_at DATE,
     won BOOLEAN NOT NULL
 );
+CREATE TABLE IF NOT EXISTS stage_history (
+    stage VARCHAR NOT NULL,
+    first_seen DATE NOT NULL,
+    closed_at DATE,
+    won BOOLEAN NOT NULL,
+    deals BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS forecast_points (
     fingerprint VARCHAR NOT NULL,
     period VARCHAR NOT NULL,

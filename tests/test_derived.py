@@ -79,6 +79,7 @@ def test_refresh_stores_the_trend_of_the_latest_quarter(con):
     rows = con.execute("SELECT period, as_of, team, rep FROM forecast_points").fetchall()
     assert rows == [("2026-Q2", S4, None, None)]  # S4 is the only snapshot of Q2
     history = con.execute("SELECT count(*) FROM deal_stage_history").fetchone()[0]
+    assert con.execute("SELECT sum(deals) FROM stage_history").fetchone()[0] == history
     assert (
         history
         == con.execute(
