@@ -6,6 +6,7 @@ Each figure is the median of `runs` runs, in milliseconds.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -50,9 +51,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _encode(value: Any) -> Any:
-    """Return `value` as JSON-ready data, dates tagged so they come back as dates."""
+    """Return `value` as JSON-ready data, dates and spm dataclasses tagged to come back."""
     if isinstance(value, date):
         return {"__date__": value.isoformat()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        kind = type(value)
+        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"__dataclass__": f"{kind.__module__}:{kind.__qualname__}", "fields": fields}
     if isinstance(value, (list, tuple)):
         return [_encode(v) for v in value]
     if isinstance(value, dict):
@@ -66,6 +71,11 @@ def _decode(value: Any) -> Any:
         return [_decode(v) for v in value]
     if isinstance(value, dict) and "__date__" in value:
         return date.fromisoformat(value["__date__"])
+    if isinstance(value, dict) and "__dataclass__" in value:
+        kind = resolve(value["__dataclass__"])
+        if not (kind.__module__.startswith("spm.") and dataclasses.is_dataclass(kind)):
+            raise ValueError(f"not an spm dataclass: {value['__dataclass__']}")
+        return kind(**{k: _decode(v) for k, v in value["fields"].items()})
     if isinstance(value, dict) and "__dict__" in value:
         return {_decode(k): _decode(v) for k, v in value["__dict__"]}
     return value

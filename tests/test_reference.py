@@ -11,6 +11,7 @@ import pytest
 from spm import bench, reference, store
 from spm.demo import build_demo
 from spm.metrics import kpis, summary
+from spm.periods import parse_period
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,8 @@ def test_recorded_page_calls_are_the_views_calls(demo_path):
 
 
 def test_recorded_arguments_survive_the_trip():
-    value = [date(2026, 1, 5), "x", None, 1.5, {"a": [date(2026, 2, 1)]}, (1, 2)]
+    period = parse_period("2026-Q1")
+    value = [date(2026, 1, 5), "x", None, 1.5, {"a": [date(2026, 2, 1)]}, (1, 2), period]
     assert bench._decode(json.loads(json.dumps(bench._encode(value)))) == [
         date(2026, 1, 5),
         "x",
@@ -76,4 +78,5 @@ def test_recorded_arguments_survive_the_trip():
         1.5,
         {"a": [date(2026, 2, 1)]},
         [1, 2],
+        period,
     ]
