@@ -146,9 +146,9 @@ def app_server(tmp_path: Path) -> Iterator[Callable[[Path], str]]:
 
 def wait_for_app(page: Any, timeout: float = WAIT_MS) -> None:
     """Wait until the Streamlit app is mounted and has finished its current script run."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
-    page.wait_for_function(
-        "!document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=timeout
+    # The status widget is absent with toolbarMode = "minimal", so ask the app element itself.
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
     )
 
 

@@ -1,0 +1,25 @@
+"""End to end: the bench's browser render times come back for every path, with no error."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from spm import store
+from spm.bench_browser import render_times
+from spm.demo import build_demo
+
+
+def test_render_times_reports_first_and_repeat_per_path(browser, tmp_path):
+    db = tmp_path / "b.duckdb"
+    con = store.connect(db)
+    build_demo(con, today=date(2026, 11, 23))
+    con.close()
+
+    # The session's Chromium: a second Playwright cannot start in the same thread.
+    times = render_times(str(db), ["/", "/forecast"], runs=1, browser=browser)
+
+    assert list(times) == ["/", "/forecast"]
+    for path, t in times.items():
+        assert t["error"] is None, (path, t["error"])
+        assert isinstance(t["first_ms"], float) and t["first_ms"] > 0, path
+        assert isinstance(t["repeat_ms"], float) and t["repeat_ms"] > 0, path
