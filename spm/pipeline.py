@@ -81,7 +81,7 @@ SIGNALS = {
 def snapshot_date(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> date | None:
     """Return the as-of date A actually used: the latest snapshot on or before `as_of`."""
     row = con.execute(
-        "SELECT max(as_of) FROM opportunity_snapshots WHERE CAST(? AS DATE) IS NULL"
+        "SELECT max(as_of) FROM snapshot_dates WHERE CAST(? AS DATE) IS NULL"
         " OR as_of <= CAST(? AS DATE)",
         [as_of, as_of],
     ).fetchone()
@@ -201,30 +201,25 @@ def _status(quota: float, gap: float, coverage: float, required: float) -> str:
     return "under" if coverage < required else "over"
 
 
-def coverage(
+def _coverage(
     con: duckdb.DuckDBPyConnection,
-    period: str,
-    as_of: date | None = None,
-    team: str | None = None,
-    rep: str | None = None,
+    p: Period,
+    req: Required,
+    as_of: date | None,
+    team: str | None,
+    rep: str | None,
 ) -> pd.DataFrame:
-    """Return per rep (and a Team row without a rep filter) coverage of P vs required coverage.
-
-    Money in currency, coverage and required coverage as multiples (×): gap = max(quota −
-    bookings, 0); coverage = open pipeline / gap; pipeline needed = gap × required coverage;
-    shortfall = max(needed − open pipeline, 0). Status: covered (gap 0), under / over required,
-    no quota, or no history (no win rate to set the bar).
-    """
-    label = store.fiscal_period(con, period).label
-    req = required_coverage(con, as_of, team)
-    frames = [kpis.rep_kpis(con, period, as_of=as_of, team=team, rep=rep).assign(level="rep")]
+    """Return `coverage` of period `p` against the required coverage `req`."""
+    rows = _span_kpis(con, p, as_of, team, rep)
+    # the rep rows as kpis.rep_kpis orders them; without a rep filter the same query's total
+    # row is what kpis.team_kpis returns, so one query serves both
+    frames = [
+        rows[rows["level"] == "rep"].sort_values(["bookings", "rep"], ascending=[False, True])
+    ]
     if rep is None:
-        frames.append(
-            kpis.team_kpis(con, period, as_of=as_of, team=team).assign(level="team", rep="Team")
-        )
-    rows = pd.concat(frames, ignore_index=True)
+        frames.append(rows[rows["level"] == "total"].assign(level="team", rep="Team"))
     records = []
-    for r in rows.to_dict("records"):
+    for r in pd.concat(frames, ignore_index=True).to_dict("records"):
         quota, bookings = _nan(r["quota"]), float(r["bookings"])
         pipeline = float(r["open_pipeline"])
         gap = NAN if math.isnan(quota) else max(quota - bookings, 0.0)
@@ -232,7 +227,7 @@ def coverage(
         needed = 0.0 if gap == 0 else gap * req.value
         records.append(
             {
-                "period": label,
+                "period": p.label,
                 "level": r["level"],
                 "rep": r["rep"],
                 "team": r["team"],
@@ -250,6 +245,24 @@ def coverage(
     return pd.DataFrame(records, columns=COVERAGE_COLUMNS)
 
 
+def coverage(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return per rep (and a Team row without a rep filter) coverage of P vs required coverage.
+
+    Money in currency, coverage and required coverage as multiples (×): gap = max(quota −
+    bookings, 0); coverage = open pipeline / gap; pipeline needed = gap × required coverage;
+    shortfall = max(needed − open pipeline, 0). Status: covered (gap 0), under / over required,
+    no quota, or no history (no win rate to set the bar).
+    """
+    p = store.fiscal_period(con, period)
+    return _coverage(con, p, required_coverage(con, as_of, team), as_of, team, rep)
+
+
 def coverage_outlook(
     con: duckdb.DuckDBPyConnection,
     period: str,
@@ -257,19 +270,34 @@ def coverage_outlook(
     team: str | None = None,
     rep: str | None = None,
     periods: int = 3,
+    required: Required | None = None,
 ) -> pd.DataFrame:
-    """Return `coverage` for P and the following `periods − 1` periods of the same grain."""
+    """Return `coverage` for P and the following `periods − 1` periods of the same grain.
+
+    `required` is `required_coverage(con, as_of, team)` when the caller already has it.
+    """
     start_month = store.fiscal_start_month(con)
     first = parse_period(period, start_month)
+    req = required if required is not None else required_coverage(con, as_of, team)
     frames = [
-        coverage(con, shift(first, n, start_month).label, as_of=as_of, team=team, rep=rep)
-        for n in range(periods)
+        _coverage(con, shift(first, n, start_month), req, as_of, team, rep) for n in range(periods)
     ]
     return pd.concat(frames, ignore_index=True)
 
 
 # ---------------------------------------------------------------------------------------------
 # funnel
+
+STALLED_COLUMNS = [
+    "opportunity_id",
+    "name",
+    "rep",
+    "stage",
+    "amount",
+    "close_date",
+    "days_in_stage",
+    "median_days",
+]
 
 
 def stage_runs(
@@ -283,10 +311,69 @@ def stage_runs(
     return runs.assign(days=runs["days"].astype(float))
 
 
-def _days_in_stage(deals: pd.DataFrame, runs: pd.DataFrame) -> pd.Series:
-    """Return, per open deal, the days it has sat in its current stage (NaN without a run)."""
-    current = runs[runs["current"].astype(bool)].set_index("opportunity_id")["days"]
-    return deals["opportunity_id"].map(current).astype(float)
+def _stage_stats(
+    con: duckdb.DuckDBPyConnection, as_of: date | None, team: str | None, rep: str | None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Return per stage of the runs: order, fates and stays; and per deal in its stage, days."""
+    runs = con.sql(
+        sql.sql_text("pipeline_stage_runs"), params=dict(as_of=as_of, team=team, rep=rep)
+    )
+    # summarised where they are: pandas gets a row per stage, not half a million stays
+    stats = runs.query("runs", sql.sql_text("pipeline_stage_stats")).df()
+    current = {d["opportunity_id"]: d["days"] for ds in stats["current"] for d in ds}
+    days = pd.Series(current, index=list(current), dtype=float)
+    return stats.drop(columns="current").set_index("stage"), days
+
+
+def funnel_report(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (`funnel`, `stalled_deals`) from one read of the stage history (see both)."""
+    deals = open_deals(con, as_of, team, rep)
+    stats, current = _stage_stats(con, as_of, team, rep)
+    stages = (
+        pd.concat([deals[["stage", "stage_order"]], stats["stage_order"].reset_index()])
+        .drop_duplicates("stage")
+        .sort_values(["stage_order", "stage"])
+    )
+    deals = deals.assign(
+        days_in_stage=deals["opportunity_id"].map(current).astype(float),
+        median_days=deals["stage"].map(stats["median_days"]).astype(float),
+    )
+    stuck = deals["days_in_stage"] > 2 * deals["median_days"]
+    by_stage = deals.groupby("stage")
+    counts, values = by_stage.size(), by_stage["amount"].sum()
+    stalled_counts = stuck.groupby(deals["stage"]).sum()
+    records = []
+    for stage, order in stages.itertuples(index=False, name=None):
+        later = stages[stages["stage_order"] > order]
+        nxt = later[later["stage_order"] == later["stage_order"].min()]["stage"].tolist()
+        s = stats.loc[stage] if stage in stats.index else None
+        advanced = int(s["advanced"]) if s is not None else 0
+        decided = int(s["decided"]) if s is not None else 0
+        records.append(
+            {
+                "stage": stage,
+                "stage_order": int(order),
+                "open_deals": int(counts.get(stage, 0)),
+                "open_value": float(values.get(stage, 0.0)),
+                "next_stage": " / ".join(nxt) if nxt else "Won",
+                "advanced": advanced,
+                "decided": decided,
+                "conversion": advanced / decided if decided else NAN,
+                "median_days": _nan(s["median_days"]) if s is not None else NAN,
+                "stays": int(s["stays"]) if s is not None else 0,
+                "stalled_deals": int(stalled_counts.get(stage, 0)),
+            }
+        )
+    table = pd.DataFrame(records, columns=FUNNEL_COLUMNS)
+    stalled = deals[stuck].sort_values(
+        ["days_in_stage", "opportunity_id"], ascending=[False, True]
+    )[STALLED_COLUMNS]
+    return table, stalled.reset_index(drop=True)
 
 
 def funnel(
@@ -302,42 +389,7 @@ def funnel(
     (stays already running when the first snapshot was taken are left out); stalled_deals =
     open deals in the stage for more than twice that median.
     """
-    deals = open_deals(con, as_of, team, rep)
-    runs = stage_runs(con, as_of, team, rep)
-    stages = (
-        pd.concat([deals[["stage", "stage_order"]], runs[["stage", "stage_order"]]])
-        .drop_duplicates("stage")
-        .sort_values(["stage_order", "stage"])
-    )
-    first_runs = runs.sort_values("entered").drop_duplicates(["opportunity_id", "stage"])
-    completed = runs[runs["left_on"].notna() & ~runs["censored"].astype(bool)]
-    deals = deals.assign(days_in_stage=_days_in_stage(deals, runs))
-    records = []
-    for stage, order in stages.itertuples(index=False, name=None):
-        later = stages[stages["stage_order"] > order]
-        nxt = later[later["stage_order"] == later["stage_order"].min()]["stage"].tolist()
-        mine = first_runs[first_runs["stage"] == stage]
-        advanced = int((mine["outcome"] == "advanced").sum())
-        decided = int(mine["outcome"].isin(["advanced", "lost", "dropped"]).sum())
-        stays = completed[completed["stage"] == stage]["days"].astype(float)
-        median = float(stays.median()) if len(stays) else NAN
-        here = deals[deals["stage"] == stage]
-        records.append(
-            {
-                "stage": stage,
-                "stage_order": int(order),
-                "open_deals": len(here),
-                "open_value": float(here["amount"].sum()),
-                "next_stage": " / ".join(nxt) if nxt else "Won",
-                "advanced": advanced,
-                "decided": decided,
-                "conversion": advanced / decided if decided else NAN,
-                "median_days": median,
-                "stays": len(stays),
-                "stalled_deals": int((here["days_in_stage"] > 2 * median).sum()),
-            }
-        )
-    return pd.DataFrame(records, columns=FUNNEL_COLUMNS)
+    return funnel_report(con, as_of, team, rep)[0]
 
 
 def stalled_deals(
@@ -347,26 +399,7 @@ def stalled_deals(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return open deals in their stage for more than twice its median stay (days)."""
-    deals = open_deals(con, as_of, team, rep)
-    medians = funnel(con, as_of, team, rep).set_index("stage")["median_days"]
-    deals = deals.assign(
-        days_in_stage=_days_in_stage(deals, stage_runs(con, as_of, team, rep)),
-        median_days=deals["stage"].map(medians).astype(float),
-    )
-    stuck = deals[deals["days_in_stage"] > 2 * deals["median_days"]]
-    cols = [
-        "opportunity_id",
-        "name",
-        "rep",
-        "stage",
-        "amount",
-        "close_date",
-        "days_in_stage",
-        "median_days",
-    ]
-    return stuck.sort_values(["days_in_stage", "opportunity_id"], ascending=[False, True])[
-        cols
-    ].reset_index(drop=True)
+    return funnel_report(con, as_of, team, rep)[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,6 +412,33 @@ def _window(con: duckdb.DuckDBPyConnection, as_of: date | None, months: int) -> 
     return add_months(a, -(months - 1)), add_months(a, 1)
 
 
+def _created(
+    con: duckdb.DuckDBPyConnection,
+    span: tuple[date, date],
+    as_of: date | None,
+    team: str | None,
+    rep: str | None,
+) -> pd.DataFrame:
+    """Return deals created in the months of `span`, as they stand at A."""
+    start, end = span
+    return sql.run(con, "pipeline_created", start=start, end=end, as_of=as_of, team=team, rep=rep)
+
+
+def _needed(
+    con: duckdb.DuckDBPyConnection,
+    span: tuple[date, date],
+    as_of: date | None,
+    team: str | None,
+    rep: str | None,
+    req: Required | None = None,
+) -> pd.DataFrame:
+    """Return per month of `span` and rep the quota and the pipeline needed (currency)."""
+    start, end = span
+    quota = sql.run(con, "pipeline_quota_months", start=start, end=end, team=team, rep=rep)
+    value = (req if req is not None else required_coverage(con, as_of, team)).value
+    return quota.assign(needed=quota["quota"] * value)[["month", "rep", "team", "quota", "needed"]]
+
+
 def created_deals(
     con: duckdb.DuckDBPyConnection,
     as_of: date | None = None,
@@ -387,8 +447,7 @@ def created_deals(
     months: int = 12,
 ) -> pd.DataFrame:
     """Return deals created in the `months` months up to A's month, as they stand at A."""
-    start, end = _window(con, as_of, months)
-    return sql.run(con, "pipeline_created", start=start, end=end, as_of=as_of, team=team, rep=rep)
+    return _created(con, _window(con, as_of, months), as_of, team, rep)
 
 
 def creation_needed(
@@ -403,10 +462,66 @@ def creation_needed(
     At the team's value win rate, creating quota × required coverage of pipeline each month is
     what sustains quota (currency).
     """
-    start, end = _window(con, as_of, months)
-    quota = sql.run(con, "pipeline_quota_months", start=start, end=end, team=team, rep=rep)
-    req = required_coverage(con, as_of, team).value
-    return quota.assign(needed=quota["quota"] * req)[["month", "rep", "team", "quota", "needed"]]
+    return _needed(con, _window(con, as_of, months), as_of, team, rep)
+
+
+def creation_split(created: pd.DataFrame, by: str = "lead_source") -> pd.DataFrame:
+    """Return per month and `by` (lead_source or rep) of `created_deals` rows: deals, value."""
+    if by not in ("lead_source", "rep"):
+        raise ValueError("creation trend is by lead_source or rep")
+    out = (
+        created.groupby(["month", by], as_index=False)
+        .agg(deals=("opportunity_id", "count"), amount=("amount", "sum"))
+        .sort_values(["month", by])
+        .reset_index(drop=True)
+    )
+    out["month"] = pd.to_datetime(out["month"])
+    out["amount"] = out["amount"].astype(float)
+    return out
+
+
+def _vs_needed(
+    by_rep: pd.DataFrame, needed: pd.DataFrame, start: date, months: int
+) -> pd.DataFrame:
+    """Return per month from `start` the value created (`creation_split` by rep) and needed."""
+    month_list = pd.to_datetime([add_months(start, n) for n in range(months)])
+    needed = needed.assign(month=pd.to_datetime(needed["month"]))
+    frame = pd.DataFrame({"month": month_list})
+    frame["created"] = frame["month"].map(by_rep.groupby("month")["amount"].sum()).fillna(0.0)
+    frame["needed"] = frame["month"].map(needed.groupby("month")["needed"].sum(min_count=1))
+    frame["needed"] = frame["needed"].astype(float)
+    return frame
+
+
+def _per_rep(by_rep: pd.DataFrame, needed: pd.DataFrame) -> pd.DataFrame:
+    """Return per rep the deals and value created (`creation_split` by rep) and value needed."""
+    made = by_rep.groupby("rep").agg(deals=("deals", "sum"), created=("amount", "sum"))
+    need = needed.groupby("rep")["needed"].sum(min_count=1)
+    out = made.join(need, how="outer").reset_index()
+    out["deals"] = out["deals"].fillna(0).astype(int)
+    out["created"] = out["created"].fillna(0.0).astype(float)
+    out["needed"] = out["needed"].astype(float)
+    out["created_vs_needed"] = out["created"] / out["needed"].where(out["needed"] > 0)
+    return out.sort_values(["created", "rep"], ascending=[False, True]).reset_index(drop=True)
+
+
+def creation_report(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    months: int = 12,
+    required: Required | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (`created_deals`, `creation_vs_needed`, `creation_by_rep`) from one read of each.
+
+    `required` is `required_coverage(con, as_of, team)` when the caller already has it.
+    """
+    span = _window(con, as_of, months)
+    created = _created(con, span, as_of, team, rep)
+    needed = _needed(con, span, as_of, team, rep, required)
+    by_rep = creation_split(created, "rep")
+    return created, _vs_needed(by_rep, needed, span[0], months), _per_rep(by_rep, needed)
 
 
 def creation_trend(
@@ -418,18 +533,7 @@ def creation_trend(
     by: str = "lead_source",
 ) -> pd.DataFrame:
     """Return per month and `by` (lead_source or rep) the deals created and their value."""
-    if by not in ("lead_source", "rep"):
-        raise ValueError("creation trend is by lead_source or rep")
-    deals = created_deals(con, as_of, team, rep, months)
-    out = (
-        deals.groupby(["month", by], as_index=False)
-        .agg(deals=("opportunity_id", "count"), amount=("amount", "sum"))
-        .sort_values(["month", by])
-        .reset_index(drop=True)
-    )
-    out["month"] = pd.to_datetime(out["month"])
-    out["amount"] = out["amount"].astype(float)
-    return out
+    return creation_split(created_deals(con, as_of, team, rep, months), by)
 
 
 def creation_vs_needed(
@@ -440,16 +544,7 @@ def creation_vs_needed(
     months: int = 12,
 ) -> pd.DataFrame:
     """Return per month the pipeline created and needed (currency); needed NaN without quotas."""
-    start, _ = _window(con, as_of, months)
-    month_list = pd.to_datetime([add_months(start, n) for n in range(months)])
-    created = creation_trend(con, as_of, team, rep, months, by="rep")
-    needed = creation_needed(con, as_of, team, rep, months)
-    needed["month"] = pd.to_datetime(needed["month"])
-    frame = pd.DataFrame({"month": month_list})
-    frame["created"] = frame["month"].map(created.groupby("month")["amount"].sum()).fillna(0.0)
-    frame["needed"] = frame["month"].map(needed.groupby("month")["needed"].sum(min_count=1))
-    frame["needed"] = frame["needed"].astype(float)
-    return frame
+    return creation_report(con, as_of, team, rep, months)[1]
 
 
 def creation_by_rep(
@@ -460,20 +555,45 @@ def creation_by_rep(
     months: int = 12,
 ) -> pd.DataFrame:
     """Return per rep over the window: deals and value created, value needed, created / needed."""
-    created = creation_trend(con, as_of, team, rep, months, by="rep")
-    needed = creation_needed(con, as_of, team, rep, months)
-    made = created.groupby("rep").agg(deals=("deals", "sum"), created=("amount", "sum"))
-    need = needed.groupby("rep")["needed"].sum(min_count=1)
-    out = made.join(need, how="outer").reset_index()
-    out["deals"] = out["deals"].fillna(0).astype(int)
-    out["created"] = out["created"].fillna(0.0).astype(float)
-    out["needed"] = out["needed"].astype(float)
-    out["created_vs_needed"] = out["created"] / out["needed"].where(out["needed"] > 0)
-    return out.sort_values(["created", "rep"], ascending=[False, True]).reset_index(drop=True)
+    return creation_report(con, as_of, team, rep, months)[2]
 
 
 # ---------------------------------------------------------------------------------------------
 # hygiene
+
+
+HYGIENE_DEAL_COLUMNS = [
+    "opportunity_id",
+    "rep",
+    "flags",
+    "name",
+    "stage",
+    "amount",
+    "close_date",
+    "pushes",
+    "days_unchanged",
+]
+
+
+def hygiene_report(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (`hygiene_by_rep`, `hygiene_deals`) from one read of the deal flags (see both)."""
+    flags = hygiene.deal_flags(con, as_of=as_of, team=team, rep=rep)
+    raised = flags[list(hygiene.FLAGS)].astype(bool).any(axis=1)
+    texts = [", ".join(hygiene.flag_reasons(r)) for r in flags[raised].to_dict("records")]
+    deals = flags[raised].assign(flags=texts)
+    deals = deals[deals["flags"] != ""][HYGIENE_DEAL_COLUMNS].reset_index(drop=True)
+    if flags.empty:
+        return pd.DataFrame(columns=HYGIENE_COUNT_COLUMNS), deals
+    counted = flags[list(hygiene.FLAGS)].astype(int).assign(flagged_deals=raised.astype(int))
+    counts = counted.groupby(flags["rep"]).sum()
+    counts.insert(0, "open_deals", flags.groupby("rep").size())
+    counts = counts.reset_index().sort_values(["flagged_deals", "rep"], ascending=[False, True])
+    return counts[HYGIENE_COUNT_COLUMNS].reset_index(drop=True), deals
 
 
 def hygiene_by_rep(
@@ -483,15 +603,7 @@ def hygiene_by_rep(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return per rep the open deals, the deals raising each hygiene flag and any flag (counts)."""
-    flags = hygiene.deal_flags(con, as_of=as_of, team=team, rep=rep)
-    if flags.empty:
-        return pd.DataFrame(columns=HYGIENE_COUNT_COLUMNS)
-    flags = flags.assign(flagged_deals=flags[list(hygiene.FLAGS)].any(axis=1))
-    counted = flags[[*hygiene.FLAGS, "flagged_deals"]].astype(int)
-    out = counted.groupby(flags["rep"]).sum()
-    out.insert(0, "open_deals", flags.groupby("rep").size())
-    out = out.reset_index().sort_values(["flagged_deals", "rep"], ascending=[False, True])
-    return out[HYGIENE_COUNT_COLUMNS].reset_index(drop=True)
+    return hygiene_report(con, as_of, team, rep)[0]
 
 
 def hygiene_deals(
@@ -501,21 +613,7 @@ def hygiene_deals(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return open deals raising at least one hygiene flag, with the flags spelled out."""
-    flags = hygiene.deal_flags(con, as_of=as_of, team=team, rep=rep)
-    texts = [", ".join(hygiene.flag_reasons(r)) for r in flags.to_dict("records")]
-    out = flags.assign(flags=texts)
-    cols = [
-        "opportunity_id",
-        "rep",
-        "flags",
-        "name",
-        "stage",
-        "amount",
-        "close_date",
-        "pushes",
-        "days_unchanged",
-    ]
-    return out[out["flags"] != ""][cols].reset_index(drop=True)
+    return hygiene_report(con, as_of, team, rep)[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -554,77 +652,88 @@ def signals(
     while P is under way; reps whose won bookings in P were more than `mostly` not in their
     Commit at the start of P. P defaults to the fiscal quarter containing A. Amounts in currency.
     """
+    return signals_report(con, period, as_of, team, rep, within_days, age_factor, mostly)[0]
+
+
+def signals_report(
+    con: duckdb.DuckDBPyConnection,
+    period: str | None = None,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    within_days: int = 30,
+    age_factor: float = 2.0,
+    mostly: float = 0.5,
+    required: Required | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (`signals`, `commit_wins` of P) from one read of the won deals.
+
+    `required` is `required_coverage(con, as_of, team)` when the caller already has it.
+    """
     a = snapshot_date(con, as_of)
     if a is None:
-        return pd.DataFrame(columns=SIGNAL_COLUMNS)
+        wins = commit_wins(con, period, as_of, team, rep) if period else pd.DataFrame()
+        return pd.DataFrame(columns=SIGNAL_COLUMNS), wins
     p = store.fiscal_period(con, period) if period else quarter_of(a, store.fiscal_start_month(con))
     symbol = store.get_settings(con)["currency_symbol"]
     deals = open_deals(con, a, team, rep)
     rows: list[dict] = []
 
-    def add(key: str, deal: dict | None, rep_name: str, amount: float, reason: str) -> None:
-        rows.append(
-            {
-                "kind": SIGNALS[key][0],
-                "signal": SIGNALS[key][1].format(days=within_days, factor=age_factor),
-                "opportunity_id": deal["opportunity_id"] if deal else None,
-                "rep": rep_name,
-                "stage": deal["stage"] if deal else None,
-                "amount": amount,
-                "close_date": deal["close_date"] if deal else pd.NaT,
-                "reason": reason,
-            }
-        )
+    def add(key: str, found: pd.DataFrame, reasons: pd.Series) -> None:
+        """Append one signal record per deal in `found`, with its reason."""
+        text = SIGNALS[key][1].format(days=within_days, factor=age_factor)
+        found = found.assign(kind=SIGNALS[key][0], signal=text, reason=reasons)
+        rows.extend(found[SIGNAL_COLUMNS].to_dict("records"))
 
     close = pd.to_datetime(deals["close_date"])
+    day = close.dt.strftime("%Y-%m-%d")
     soon = (
         (deals["stage_category"] == EARLY_CATEGORY)
         & (close >= pd.Timestamp(a))
         & (close <= pd.Timestamp(a + timedelta(days=within_days)))
     )
-    for d in deals[soon].to_dict("records"):
-        days_left = (pd.Timestamp(d["close_date"]) - pd.Timestamp(a)).days
-        add(
-            "early_close",
-            d,
-            d["rep"],
-            _nan(d["amount"]),
-            f"{d['stage']} deal dated to close in {days_left} days "
-            f"({pd.Timestamp(d['close_date']):%Y-%m-%d})",
-        )
-    typical = required_coverage(con, a, team).cycle_median_days
+    days_left = (close[soon] - pd.Timestamp(a)).dt.days.astype(str)
+    add(
+        "early_close",
+        deals[soon],
+        deals["stage"][soon] + " deal dated to close in " + days_left + " days (" + day[soon] + ")",
+    )
+    req = required if required is not None else required_coverage(con, a, team)
+    typical = req.cycle_median_days
     if not math.isnan(typical):
         old = deals["age_days"].astype(float) > age_factor * typical
-        for d in deals[old].to_dict("records"):
-            why = f"open {int(d['age_days'])} days; typical won cycle is {typical:.0f} days"
-            add("old_deal", d, d["rep"], _nan(d["amount"]), why)
+        age = deals["age_days"][old].astype(int).astype(str)
+        add(
+            "old_deal",
+            deals[old],
+            "open " + age + f" days; typical won cycle is {typical:.0f} days",
+        )
     if a < p.end:
         late = deals["stage_category"].isin(LATE_CATEGORIES) & (close >= pd.Timestamp(p.end))
-        for d in deals[late].to_dict("records"):
-            add(
-                "late_after_period",
-                d,
-                d["rep"],
-                _nan(d["amount"]),
-                f"{d['stage']} deal dated {pd.Timestamp(d['close_date']):%Y-%m-%d}, "
-                f"after {p.label} ends",
-            )
+        why = deals["stage"][late] + " deal dated " + day[late] + f", after {p.label} ends"
+        add("late_after_period", deals[late], why)
     wins = commit_wins(con, p.label, a, team, rep)
     if len(wins) and wins["s0_as_of"].notna().all():
         s0 = pd.Timestamp(wins["s0_as_of"].iloc[0])
         surprise = wins["amount"].where(~wins["in_start_commit"].astype(bool), 0.0)
         team_share = surprise.sum() / wins["amount"].sum() if wins["amount"].sum() else NAN
-        for rep_name, mine in wins.groupby("rep", sort=True):
-            booked = float(mine["amount"].sum())
-            outside = float(surprise[mine.index].sum())
-            if booked > 0 and outside / booked > mostly:
-                add(
-                    "wins_not_committed",
-                    None,
-                    str(rep_name),
-                    outside,
-                    f"{outside / booked:.0%} of {money(booked, symbol)} won in {p.label} was "
-                    f"not in Commit on {s0:%Y-%m-%d} (all reps: {team_share:.0%})",
+        booked = wins.groupby("rep", sort=True)["amount"].sum()
+        outside = surprise.groupby(wins["rep"], sort=True).sum()
+        text = SIGNALS["wins_not_committed"][1]
+        for rep_name, b, o in zip(booked.index, booked.to_numpy(), outside.to_numpy(), strict=True):
+            if b > 0 and o / b > mostly:
+                rows.append(
+                    {
+                        "kind": SIGNALS["wins_not_committed"][0],
+                        "signal": text.format(days=within_days, factor=age_factor),
+                        "opportunity_id": None,
+                        "rep": str(rep_name),
+                        "stage": None,
+                        "amount": float(o),
+                        "close_date": pd.NaT,
+                        "reason": f"{o / b:.0%} of {money(float(b), symbol)} won in {p.label} "
+                        f"was not in Commit on {s0:%Y-%m-%d} (all reps: {team_share:.0%})",
+                    }
                 )
     out = pd.DataFrame(rows, columns=SIGNAL_COLUMNS)
     out["close_date"] = pd.to_datetime(out["close_date"])
@@ -634,11 +743,22 @@ def signals(
     out = out.sort_values(["_o", "_a", "rep"], ascending=[True, False, True], kind="stable")
     out = out[SIGNAL_COLUMNS].reset_index(drop=True)
     ids = out["opportunity_id"].astype(object)
-    return out.assign(opportunity_id=ids.where(ids.notna(), None))
+    return out.assign(opportunity_id=ids.where(ids.notna(), None)), wins
 
 
 # ---------------------------------------------------------------------------------------------
 # concentration and velocity
+
+
+def _top(deals: pd.DataFrame, p: Period, n: int) -> pd.DataFrame:
+    """Return the `n` largest of `open_deals` rows closing in `p`, with their share of them."""
+    close = pd.to_datetime(deals["close_date"])
+    inside = deals[(close >= pd.Timestamp(p.start)) & (close < pd.Timestamp(p.end))]
+    total = float(inside["amount"].sum())
+    top = inside.sort_values(["amount", "opportunity_id"], ascending=[False, True]).head(n)
+    top = top.assign(share=top["amount"] / total if total > 0 else NAN)
+    cols = ["opportunity_id", "name", "account", "rep", "stage", "amount", "close_date", "share"]
+    return top[cols].reset_index(drop=True)
 
 
 def top_deals(
@@ -650,15 +770,7 @@ def top_deals(
     n: int = 5,
 ) -> pd.DataFrame:
     """Return the `n` largest open pipeline deals closing in P, with their share of it."""
-    p = store.fiscal_period(con, period)
-    deals = open_deals(con, as_of, team, rep)
-    close = pd.to_datetime(deals["close_date"])
-    inside = deals[(close >= pd.Timestamp(p.start)) & (close < pd.Timestamp(p.end))]
-    total = float(inside["amount"].sum())
-    top = inside.sort_values(["amount", "opportunity_id"], ascending=[False, True]).head(n)
-    top = top.assign(share=top["amount"] / total if total > 0 else NAN)
-    cols = ["opportunity_id", "name", "account", "rep", "stage", "amount", "close_date", "share"]
-    return top[cols].reset_index(drop=True)
+    return _top(open_deals(con, as_of, team, rep), store.fiscal_period(con, period), n)
 
 
 def _top2(values: pd.Series, names: pd.Series) -> tuple[str, float]:
@@ -671,23 +783,15 @@ def _top2(values: pd.Series, names: pd.Series) -> tuple[str, float]:
     return ", ".join(top["name"]), float(top["v"].sum()) / total if total > 0 else NAN
 
 
-def concentration(
-    con: duckdb.DuckDBPyConnection,
-    period: str,
-    as_of: date | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-) -> pd.DataFrame:
-    """Return one record: P's open pipeline, top-5 deals' share, top-2 reps' shares (fractions)."""
-    reps = kpis.rep_kpis(con, period, as_of=as_of, team=team, rep=rep)
-    top = top_deals(con, period, as_of, team, rep, n=5)
+def _concentration(reps: pd.DataFrame, top: pd.DataFrame, p: Period) -> pd.DataFrame:
+    """Return `concentration` from P's `kpis.rep_kpis` rows and its top-5 deals (`_top`)."""
     pipeline = float(reps["open_pipeline"].sum())
     by_bookings = _top2(reps["bookings"], reps["rep"])
     by_pipeline = _top2(reps["open_pipeline"], reps["rep"])
     return pd.DataFrame(
         [
             {
-                "period": store.fiscal_period(con, period).label,
+                "period": p.label,
                 "open_pipeline": pipeline,
                 "top5_deals_value": float(top["amount"].sum()),
                 "top5_deals_share": float(top["amount"].sum()) / pipeline if pipeline else NAN,
@@ -701,6 +805,56 @@ def concentration(
     )
 
 
+def concentration(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return one record: P's open pipeline, top-5 deals' share, top-2 reps' shares (fractions)."""
+    return concentration_report(con, period, as_of, team, rep)[0]
+
+
+def _velocity(
+    con: duckdb.DuckDBPyConnection,
+    deals: pd.DataFrame,
+    as_of: date | None,
+    team: str | None,
+    rep: str | None,
+) -> pd.DataFrame:
+    """Return `velocity` for the `open_deals` rows as of A."""
+    a = snapshot_date(con, as_of)
+    if a is None:
+        return pd.DataFrame(columns=VELOCITY_COLUMNS)
+    span = trailing_quarters(a, TRAILING_QUARTERS, store.fiscal_start_month(con))
+    hist = _span_kpis(con, span, a, team, rep)
+    counts = deals.groupby("rep").size()
+    reps = hist[hist["level"] == "rep"].set_index("rep")
+    names = sorted(set(reps.index) | set(counts.index))
+    frame = reps.reindex(names)[["win_rate", "ads", "cycle_days"]].astype(float)
+    frame.insert(0, "open_deals", counts.reindex(names, fill_value=0).astype(int))
+    if rep is None:
+        total = hist[hist["level"] == "total"].iloc[0]
+        team_row = [int(counts.sum()), *(_nan(total[c]) for c in ["win_rate", "ads", "cycle_days"])]
+        frame = pd.concat([frame, pd.DataFrame([team_row], index=["Team"], columns=frame.columns)])
+    cycle = frame["cycle_days"]
+    # a cycle of 0 days or unknown gives no velocity
+    speed = (frame["open_deals"] * frame["win_rate"] * frame["ads"] / cycle).where(cycle != 0)
+    columns = [frame.index, *(frame[c] for c in ["open_deals", "win_rate", "ads"]), cycle, speed]
+    out = pd.DataFrame(
+        [dict(zip(VELOCITY_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)],
+        columns=VELOCITY_COLUMNS,
+    )
+    is_team = pd.Series([rep is None and i == len(out) - 1 for i in range(len(out))])
+    # reps with neither open deals nor closed history have nothing to measure
+    idle = (out["open_deals"] == 0) & out["win_rate"].isna()
+    body = out[~is_team & ~idle].sort_values(
+        ["velocity", "rep"], ascending=[False, True], na_position="last"
+    )
+    return pd.concat([body, out[is_team]], ignore_index=True)
+
+
 def velocity(
     con: duckdb.DuckDBPyConnection,
     as_of: date | None = None,
@@ -712,45 +866,22 @@ def velocity(
     velocity = open deals as of A × win rate × ADS / mean sales cycle (days), where win rate,
     ADS and cycle come from the 4 fiscal quarters ended before A.
     """
-    a = snapshot_date(con, as_of)
-    if a is None:
-        return pd.DataFrame(columns=VELOCITY_COLUMNS)
-    span = trailing_quarters(a, TRAILING_QUARTERS, store.fiscal_start_month(con))
-    hist = _span_kpis(con, span, a, team, rep)
-    counts = open_deals(con, a, team, rep).groupby("rep").size()
-    reps = hist[hist["level"] == "rep"].set_index("rep")
-    names = sorted(set(reps.index) | set(counts.index))
-    rows = [
-        (name, int(counts.get(name, 0)), reps.loc[name] if name in reps.index else None)
-        for name in names
-    ]
-    if rep is None:
-        total = hist[hist["level"] == "total"].iloc[0]
-        rows.append(("Team", int(counts.sum()), total))
-    records = []
-    for name, n_open, k in rows:
-        win_rate = _nan(k["win_rate"]) if k is not None else NAN
-        ads = _nan(k["ads"]) if k is not None else NAN
-        cycle = _nan(k["cycle_days"]) if k is not None else NAN
-        speed = n_open * win_rate * ads / cycle if cycle and not math.isnan(cycle) else NAN
-        records.append(
-            {
-                "rep": name,
-                "open_deals": n_open,
-                "win_rate": win_rate,
-                "ads": ads,
-                "cycle_days": cycle,
-                "velocity": speed,
-            }
-        )
-    out = pd.DataFrame(records, columns=VELOCITY_COLUMNS)
-    is_team = pd.Series([rep is None and i == len(rows) - 1 for i in range(len(rows))])
-    # reps with neither open deals nor closed history have nothing to measure
-    idle = (out["open_deals"] == 0) & out["win_rate"].isna()
-    body = out[~is_team & ~idle].sort_values(
-        ["velocity", "rep"], ascending=[False, True], na_position="last"
-    )
-    return pd.concat([body, out[is_team]], ignore_index=True)
+    return _velocity(con, open_deals(con, as_of, team, rep), as_of, team, rep)
+
+
+def concentration_report(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return (`concentration`, `top_deals`, `velocity`) from one read of the open deals."""
+    p = store.fiscal_period(con, period)
+    deals = open_deals(con, as_of, team, rep)
+    reps = kpis.rep_kpis(con, period, as_of=as_of, team=team, rep=rep)
+    top = _top(deals, p, 5)
+    return _concentration(reps, top, p), top, _velocity(con, deals, as_of, team, rep)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -57,9 +57,11 @@ def _shown(
 tabs = st.tabs(
     ["Coverage", "Funnel", "Creation", "Hygiene", "Fluff & sandbagging", "Concentration & velocity"]
 )
+# one read of the deal flags serves the Coverage and Hygiene tabs
+hygiene_counts, hygiene_list = state.cached(pipeline.hygiene_report)(**scope)
 
 with tabs[0]:
-    cov = state.cached(pipeline.coverage_outlook)(f.period, **scope)
+    cov = state.cached(pipeline.coverage_outlook)(f.period, **scope, required=req)
     now = cov[cov["period"] == cov["period"].iloc[0]]
     head = now[now["level"] == "team"] if f.rep is None else now
     if head.empty:
@@ -96,9 +98,8 @@ with tabs[0]:
                 "quotas file (rep, period, amount) on the Data page. Open pipeline and bookings "
                 "are shown below."
             )
-        missing = state.cached(pipeline.hygiene_by_rep)(**scope)
-        undated = int(missing["missing_close_date"].sum()) if len(missing) else 0
-        unvalued = int(missing["missing_amount"].sum()) if len(missing) else 0
+        undated = int(hygiene_counts["missing_close_date"].sum()) if len(hygiene_counts) else 0
+        unvalued = int(hygiene_counts["missing_amount"].sum()) if len(hygiene_counts) else 0
         if undated or unvalued:
             st.warning(
                 f"{count(undated)} open deals have no close date and {count(unvalued)} no amount: "
@@ -124,7 +125,7 @@ with tabs[0]:
         )
 
 with tabs[1]:
-    fun = state.cached(pipeline.funnel)(**scope)
+    fun, stalled = state.cached(pipeline.funnel_report)(**scope)
     if fun.empty:
         st.info("No open deals in this snapshot.")
     else:
@@ -165,7 +166,6 @@ with tabs[1]:
             "reached a higher stage or won (deals removed from the CRM count as not moving on). "
             "Median days: completed stays only."
         )
-        stalled = state.cached(pipeline.stalled_deals)(**scope)
         if len(stalled):
             st.markdown("**Stalled deals** (in their stage for over twice its median stay)")
             widgets.table(stalled, "stalled deals", money_cols=("amount",))
@@ -178,8 +178,8 @@ with tabs[2]:
         horizontal=True,
         key="creation_by",
     )
-    trend = state.cached(pipeline.creation_trend)(**scope, by=by)
-    needed = state.cached(pipeline.creation_vs_needed)(**scope)
+    created, needed, by_rep = state.cached(pipeline.creation_report)(**scope, required=req)
+    trend = pipeline.creation_split(created, by)
     if trend.empty:
         st.info(
             "No deals were created in the last 12 months: the export needs a created date "
@@ -201,9 +201,7 @@ with tabs[2]:
         with left:
             st.markdown("**Created vs needed by rep** (12 months)")
             widgets.table(
-                _shown(
-                    state.cached(pipeline.creation_by_rep)(**scope), times=("created_vs_needed",)
-                ),
+                _shown(by_rep, times=("created_vs_needed",)),
                 "creation by rep",
                 money_cols=("created", "needed"),
             )
@@ -211,34 +209,27 @@ with tabs[2]:
             st.markdown("**Created vs needed by month**")
             widgets.table(needed, "creation by month", money_cols=("created", "needed"))
         with st.expander("Deals created (the list behind the chart)"):
-            widgets.table(
-                state.cached(pipeline.created_deals)(**scope),
-                "created deals",
-                money_cols=("amount",),
-            )
+            widgets.table(created, "created deals", money_cols=("amount",))
 
 with tabs[3]:
-    counts = state.cached(pipeline.hygiene_by_rep)(**scope)
-    if counts.empty:
+    if hygiene_counts.empty:
         st.info("No open deals in this snapshot.")
     else:
         c = st.columns(6)
         labels = ["Past due", "Pushed", "Stale", "No amount", "No close date", "Any flag"]
         for col, label, name in zip(c, labels, [*hygiene.FLAGS, "flagged_deals"], strict=True):
-            col.metric(label, count(counts[name].sum()))
+            col.metric(label, count(hygiene_counts[name].sum()))
         st.caption(
             f"Open deals (any forecast category). Pushed: close date moved later at least "
             f"{settings['pushed_times']} times; stale: no change in stage, amount or close date "
             f"for {settings['stale_days']} days or more (both set in Settings)."
         )
-        widgets.table(counts, "hygiene by rep")
+        widgets.table(hygiene_counts, "hygiene by rep")
         st.markdown("**Deals to act on**")
-        widgets.table(
-            state.cached(pipeline.hygiene_deals)(**scope), "hygiene deals", money_cols=("amount",)
-        )
+        widgets.table(hygiene_list, "hygiene deals", money_cols=("amount",))
 
 with tabs[4]:
-    sig = state.cached(pipeline.signals)(f.period, **scope)
+    sig, wins = state.cached(pipeline.signals_report)(f.period, **scope, required=req)
     kinds = sig.groupby("signal").size()
     short = {
         "early_close": "Fluff: early stage closing ≤ 30 d",
@@ -260,7 +251,6 @@ with tabs[4]:
         st.success("No fluff or sandbagging signals for this selection.")
     else:
         widgets.table(_shown(sig), "pipeline signals", money_cols=("amount",))
-    wins = state.cached(pipeline.commit_wins)(f.period, **scope)
     if len(wins) and wins["s0_as_of"].isna().all():
         st.info(
             f"No snapshot on or before the start of {f.period}, so start-of-period Commit is "
@@ -271,7 +261,8 @@ with tabs[4]:
             widgets.table(wins, "won vs commit", money_cols=("amount",))
 
 with tabs[5]:
-    conc = state.cached(pipeline.concentration)(f.period, **scope).iloc[0]
+    conc_table, top, vel = state.cached(pipeline.concentration_report)(f.period, **scope)
+    conc = conc_table.iloc[0]
     c = st.columns(3)
     c[0].metric(
         f"Top-5 deals' share of {f.period} pipeline",
@@ -289,7 +280,6 @@ with tabs[5]:
         pct(conc["top2_pipeline_share"]),
         help=conc["top2_pipeline_reps"] or None,
     )
-    top = state.cached(pipeline.top_deals)(f.period, **scope)
     if top.empty:
         st.caption(f"No open deals with an amount close in {f.period}.")
     else:
@@ -299,7 +289,6 @@ with tabs[5]:
         f"**Velocity** (open deals × win rate × ADS / sales cycle, {symbol} per day; win rate, "
         f"ADS and cycle over {req.first_quarter} to {req.last_quarter})"
     )
-    vel = state.cached(pipeline.velocity)(**scope)
     if vel.empty:
         st.info("No open deals or closed history to measure velocity.")
     else:

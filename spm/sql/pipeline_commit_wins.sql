@@ -4,12 +4,12 @@
 -- is NULL when no snapshot is that old). Owners filtered by $team / $rep.
 WITH snap AS (
     SELECT max(as_of) AS as_of
-    FROM opportunity_snapshots
+    FROM snapshot_dates
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
 s0 AS (
     SELECT max(as_of) AS as_of
-    FROM opportunity_snapshots
+    FROM snapshot_dates
     WHERE as_of <= CAST($start AS DATE)
 ),
 start_commit AS (

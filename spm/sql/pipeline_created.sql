@@ -3,7 +3,7 @@
 -- month: first day of the created_date's month; amount: the deal's amount in that snapshot.
 WITH snap AS (
     SELECT max(as_of) AS as_of
-    FROM opportunity_snapshots
+    FROM snapshot_dates
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 )
 SELECT CAST(date_trunc('month', o.created_date) AS DATE) AS month, o.opportunity_id, o.name,

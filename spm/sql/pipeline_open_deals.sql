@@ -5,7 +5,7 @@
 -- age_days: days from created_date to the as-of date.
 WITH snap AS (
     SELECT max(as_of) AS as_of
-    FROM opportunity_snapshots
+    FROM snapshot_dates
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 )
 SELECT o.opportunity_id, o.name, o.account, o.owner AS rep,

@@ -10,53 +10,76 @@
 -- Deals are attributed to the owner in their latest snapshot, filtered by $team / $rep.
 WITH snap AS (
     SELECT max(as_of) AS as_of
-    FROM opportunity_snapshots
+    FROM snapshot_dates
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
 first_snap AS (
-    SELECT min(as_of) AS as_of FROM opportunity_snapshots
+    SELECT min(as_of) AS as_of FROM snapshot_dates
 ),
-hist AS (
-    SELECT o.opportunity_id, o.as_of, o.stage, o.stage_order, o.is_closed, o.is_won,
-           LAST_VALUE(o.owner) OVER (
-               PARTITION BY o.opportunity_id ORDER BY o.as_of
-               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
-           ) AS owner,
+-- Window functions over millions of snapshot rows cost seconds, so the rows are first grouped
+-- per deal, stage and open/closed in one pass. Such a block is one run unless the deal left
+-- it and came back (its span then overlaps the deal's next block): only those `returned`
+-- deals are split into runs row by row (`row_hist`, `row_numbered`).
+blocks AS (
+    SELECT o.opportunity_id, o.stage, o.is_closed, min(o.stage_order) AS stage_order,
+           bool_or(o.is_won) AS is_won, min(o.as_of) AS entered, max(o.as_of) AS last_seen,
+           arg_max(o.owner, o.as_of) AS owner
+    FROM opportunity_snapshots o, snap
+    WHERE o.as_of <= snap.as_of
+    GROUP BY o.opportunity_id, o.stage, o.is_closed
+),
+returned AS (
+    SELECT DISTINCT opportunity_id
+    FROM (
+        SELECT opportunity_id, last_seen,
+               LEAD(entered) OVER (PARTITION BY opportunity_id ORDER BY entered) AS next_entered
+        FROM blocks
+    )
+    WHERE last_seen > next_entered
+),
+row_hist AS (
+    SELECT o.opportunity_id, o.as_of, o.stage, o.stage_order, o.is_closed, o.is_won, o.owner,
            LAG(o.stage) OVER w AS prev_stage,
            LAG(o.is_closed) OVER w AS prev_closed
     FROM opportunity_snapshots o, snap
     WHERE o.as_of <= snap.as_of
+      AND o.opportunity_id IN (SELECT opportunity_id FROM returned)
     WINDOW w AS (PARTITION BY o.opportunity_id ORDER BY o.as_of)
 ),
-numbered AS (
+row_numbered AS (
     SELECT *,
            sum(CASE WHEN prev_stage IS NULL OR prev_stage <> stage OR prev_closed <> is_closed
                     THEN 1 ELSE 0 END)
                OVER (PARTITION BY opportunity_id ORDER BY as_of ROWS UNBOUNDED PRECEDING)
                AS run_no
-    FROM hist
+    FROM row_hist
 ),
 runs AS (
-    SELECT opportunity_id, run_no, min(owner) AS owner, min(stage) AS stage,
-           min(stage_order) AS stage_order, bool_or(is_closed) AS is_closed,
-           bool_or(is_won) AS is_won, min(as_of) AS entered, max(as_of) AS last_seen
-    FROM numbered
+    SELECT opportunity_id, stage, stage_order, is_closed, is_won, entered, last_seen, owner
+    FROM blocks
+    WHERE opportunity_id NOT IN (SELECT opportunity_id FROM returned)
+    UNION ALL
+    SELECT opportunity_id, min(stage), min(stage_order), bool_or(is_closed), bool_or(is_won),
+           min(as_of), max(as_of), arg_max(owner, as_of)
+    FROM row_numbered
     GROUP BY opportunity_id, run_no
 ),
 sequenced AS (
     SELECT r.*,
-           LEAD(r.entered) OVER (PARTITION BY r.opportunity_id ORDER BY r.run_no) AS left_on,
+           LEAD(r.entered) OVER (PARTITION BY r.opportunity_id ORDER BY r.entered) AS left_on,
            max(CASE WHEN NOT r.is_closed THEN r.stage_order END) OVER later AS later_max_order,
            bool_or(r.is_won) OVER later AS later_won,
            bool_or(r.is_closed AND NOT r.is_won) OVER later AS later_lost,
-           max(r.last_seen) OVER (PARTITION BY r.opportunity_id) AS deal_last_seen
+           max(r.last_seen) OVER deal AS deal_last_seen,
+           arg_max(r.owner, r.last_seen) OVER deal AS deal_owner
     FROM runs r
     WINDOW later AS (
-        PARTITION BY r.opportunity_id ORDER BY r.run_no
+        PARTITION BY r.opportunity_id ORDER BY r.entered
         ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
-    )
+    ),
+    deal AS (PARTITION BY r.opportunity_id)
 )
-SELECT q.opportunity_id, q.owner AS rep, COALESCE(t.team, '(no team)') AS team,
+SELECT q.opportunity_id, q.deal_owner AS rep, COALESCE(t.team, '(no team)') AS team,
        q.stage, q.stage_order, q.entered, q.left_on,
        date_diff('day', q.entered,
                  COALESCE(q.left_on,
@@ -71,8 +94,9 @@ SELECT q.opportunity_id, q.owner AS rep, COALESCE(t.team, '(no team)') AS team,
 FROM sequenced q
 CROSS JOIN snap
 CROSS JOIN first_snap
-LEFT JOIN reps t ON t.rep = q.owner
+LEFT JOIN reps t ON t.rep = q.deal_owner
 WHERE NOT q.is_closed
-  AND (CAST($rep AS VARCHAR) IS NULL OR q.owner = CAST($rep AS VARCHAR))
-  AND (CAST($team AS VARCHAR) IS NULL OR COALESCE(t.team, '(no team)') = CAST($team AS VARCHAR))
+  AND (CAST($rep AS VARCHAR) IS NULL OR q.deal_owner = CAST($rep AS VARCHAR))
+  AND (CAST($team AS VARCHAR) IS NULL
+       OR COALESCE(t.team, '(no team)') = CAST($team AS VARCHAR))
 ORDER BY q.opportunity_id, q.entered
