@@ -24,15 +24,16 @@ import argparse
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import altair as alt
 import duckdb
 import numpy as np
 import pandas as pd
 
-from spm import sql, store
+from spm import derived, sql, store
 from spm.metrics.kpis import rep_kpis
 from spm.periods import (
     Period,
@@ -140,16 +141,8 @@ def ramp_fraction(
     The same rule as revenue per head in rep_kpis.sql: 0 when the rep left before the period
     or joins after it, 1 without a hire date or ramp.
     """
-    if end_date is not None and end_date < start:
-        return 0.0
-    if hire is not None and hire >= end:
-        return 0.0
-    ramp = 0 if ramp_months is None or pd.isna(ramp_months) else int(ramp_months)
-    if hire is None or ramp <= 0:
-        return 1.0
-    months = (end.year * 12 + end.month) - (hire.year * 12 + hire.month)
-    months -= 1 if end.day < hire.day else 0
-    return min(1.0, max(0.0, months / ramp))
+    rep = pd.DataFrame({"hire_date": [hire], "ramp_months": [ramp_months], "end_date": [end_date]})
+    return float(_rep_ramps(rep, [(start, end)])[0, 0])
 
 
 def roster(
@@ -165,12 +158,20 @@ def roster(
 
 
 def _rep_ramps(reps: pd.DataFrame, periods: list[tuple[date, date]]) -> np.ndarray:
-    """Return reps × periods ramp fractions."""
+    """Return reps × periods ramp fractions (ramp_fraction's rule, a column per period)."""
+    hire = pd.to_datetime(reps["hire_date"]).reset_index(drop=True)
+    left = pd.to_datetime(reps["end_date"]).reset_index(drop=True)
+    ramp = np.trunc(pd.to_numeric(reps["ramp_months"]).astype(float).fillna(0.0).to_numpy())
+    hired = (hire.dt.year * 12 + hire.dt.month).to_numpy(dtype=float)
+    day = hire.dt.day.to_numpy(dtype=float)
+    no_ramp = hire.isna().to_numpy() | (ramp <= 0)
     out = np.zeros((len(reps), len(periods)))
-    for i, r in enumerate(reps.itertuples(index=False)):
-        hire, end_date = _day(r.hire_date), _day(r.end_date)
-        for j, (start, end) in enumerate(periods):
-            out[i, j] = ramp_fraction(hire, r.ramp_months, end_date, start, end)
+    for j, (start, end) in enumerate(periods):
+        months = (end.year * 12 + end.month) - hired - (end.day < day)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(no_ramp, 1.0, np.minimum(1.0, np.maximum(0.0, months / ramp)))
+        gone = (left < pd.Timestamp(start)).to_numpy() | (hire >= pd.Timestamp(end)).to_numpy()
+        out[:, j] = np.where(gone, 0.0, frac)
     return out
 
 
@@ -196,16 +197,22 @@ def spread(total_cents: int, weights: Any) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if not np.isfinite(w).all() or (w < 0).any():
         raise PlanError("weights must be finite and not negative")
-    if w.sum() <= 0:
-        w = np.ones(len(w))
-    raw = total * (w / w.sum())
+    return _spread_rows(np.array([total], dtype=np.int64), w[None, :])[0]
+
+
+def _spread_rows(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Return spread() of each row's total over that row's weights (checked), cents."""
+    w = np.where((weights.sum(axis=1) <= 0)[:, None], 1.0, weights)
+    raw = totals[:, None] * (w / w.sum(axis=1, keepdims=True))
     out = np.floor(raw).astype(np.int64)
-    short = total - int(out.sum())
-    if short > 0:
-        order = np.argsort(-(raw - out), kind="stable")
-        out[order[: min(short, len(w))]] += 1
+    short = totals - out.sum(axis=1)
+    # the `short` largest remainders (ties: leftmost first) get a cent each
+    order = np.argsort(-(raw - out), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(w.shape[1]), w.shape), axis=1)
+    out += rank < short[:, None]
     # float error can leave a cent or two either way on huge totals: the largest share absorbs it
-    out[int(np.argmax(w))] += total - int(out.sum())
+    out[np.arange(len(out)), np.argmax(w, axis=1)] += totals - out.sum(axis=1)
     return out
 
 
@@ -259,6 +266,7 @@ def allocate(
 
 def stage_orders(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """Return (qualified order, proposal order) from the open stages the data shows."""
+    derived.ensure_stage_history(con)
     stages = sql.run(con, "plans_open_stages")
     orders = sorted({int(o) for o in stages["stage_order"]})
     if not orders:
@@ -276,7 +284,18 @@ def funnel_history(
     team: str | None = None,
 ) -> pd.DataFrame:
     """Return last year's funnel counts and bookings per rep, offering, lead source and type."""
-    qualified, proposal = stage_orders(con)
+    return _funnel(con, window, as_of, team, stage_orders(con))
+
+
+def _funnel(
+    con: duckdb.DuckDBPyConnection,
+    window: Period,
+    as_of: date | None,
+    team: str | None,
+    orders: tuple[int, int],
+) -> pd.DataFrame:
+    """Return funnel_history() given stage_orders() (which makes deal_stage_history current)."""
+    qualified, proposal = orders
     out = sql.run(
         con,
         "plans_funnel_history",
@@ -336,11 +355,11 @@ def rep_target(
     if not math.isnan(quota):
         return quota
     window = history_window(con, fy, as_of)
-    last = rep_kpis_span(con, window, as_of, rep=rep)
+    last = span_bookings(con, window, as_of, rep=rep)
     return float(last.get(rep, 0.0))
 
 
-def rep_kpis_span(
+def span_bookings(
     con: duckdb.DuckDBPyConnection,
     window: Period,
     as_of: date | None,
@@ -348,22 +367,46 @@ def rep_kpis_span(
     rep: str | None = None,
 ) -> pd.Series:
     """Return bookings per rep (currency) summed over the fiscal quarters of a span."""
-    total: dict[str, float] = {}
-    for q in _history_quarters(con, window, 4):
-        k = rep_kpis(con, q.label, as_of=as_of, team=team, rep=rep)
-        for r, b in zip(k["rep"], k["bookings"].astype(float), strict=True):
-            total[r] = total.get(r, 0.0) + b
-    return pd.Series(total, dtype=float)
+    monthly = _span_months(con, window, 4, as_of, team, rep)
+    return monthly.groupby("rep", sort=False)["bookings"].sum().astype(float)
+
+
+def _span_months(
+    con: duckdb.DuckDBPyConnection,
+    window: Period,
+    quarters: int,
+    as_of: date | None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return plans_monthly_bookings over the `quarters` fiscal quarters up to the window's end."""
+    qs = _history_quarters(con, window, quarters)
+    return sql.run(con, "plans_monthly_bookings", start=qs[0].start, end=qs[-1].end, as_of=as_of,
+                   team=team, rep=rep)  # fmt: skip
+
+
+def rep_history(
+    con: duckdb.DuckDBPyConnection, rep: str, year: str, as_of: date | None = None
+) -> pd.DataFrame:
+    """Return funnel_history of the rep's team over the year's "last year" (counts, currency)."""
+    fy = fiscal_year(con, year)
+    return funnel_history(con, history_window(con, fy, as_of), as_of, team=_team_of(con, rep))
 
 
 def plan_defaults(
-    con: duckdb.DuckDBPyConnection, rep: str, year: str, as_of: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    rep: str,
+    year: str,
+    as_of: date | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Return default plan inputs per offering from history (target in currency, rates)."""
+    """Return default plan inputs per offering from history (target in currency, rates).
+
+    `history` is rep_history() for the rep and year when the caller has it already.
+    """
     _known_rep(con, rep)
     fy = fiscal_year(con, year)
-    window = history_window(con, fy, as_of)
-    hist = funnel_history(con, window, as_of, team=_team_of(con, rep))
+    hist = rep_history(con, rep, fy.label, as_of) if history is None else history
     target = rep_target(con, rep, year, as_of)
     if hist.empty:
         row = {c: float("nan") for c in INPUT_COLUMNS}
@@ -493,13 +536,20 @@ def delete_plan(con: duckdb.DuckDBPyConnection, rep: str, year: str) -> None:
 
 
 def business_plan(
-    con: duckdb.DuckDBPyConnection, rep: str, year: str, as_of: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    rep: str,
+    year: str,
+    as_of: date | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Return a rep's plan per offering: inputs (saved, else defaults) and the reverse funnel."""
+    """Return a rep's plan per offering: inputs (saved, else defaults) and the reverse funnel.
+
+    `history` as in plan_defaults.
+    """
     fy = fiscal_year(con, year)
     inputs = saved_plan(con, rep, fy.label)
     if inputs is None:
-        inputs = plan_defaults(con, rep, fy.label, as_of)
+        inputs = plan_defaults(con, rep, fy.label, as_of, history)
     out = reverse_funnel(inputs)
     out.attrs.update(rep=rep, year=fy.label, role=_role_of(con, rep),
                      window=history_window(con, fy, as_of).label)  # fmt: skip
@@ -529,16 +579,17 @@ def drivers_vs_last_year(
     year: str,
     as_of: date | None = None,
     plan: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return per offering and driver: plan, last year, the team's best and the flag.
 
     `plan` is a reverse funnel being edited; without it, the rep's saved plan (or defaults).
+    `history` as in plan_defaults.
     """
     fy = fiscal_year(con, year)
+    hist = rep_history(con, rep, fy.label, as_of) if history is None else history
     if plan is None:
-        plan = business_plan(con, rep, fy.label, as_of)
-    window = history_window(con, fy, as_of)
-    hist = funnel_history(con, window, as_of, team=_team_of(con, rep))
+        plan = business_plan(con, rep, fy.label, as_of, hist)
     by_rep = hist.groupby(["rep", "offering"])[COUNTS].sum()
     actual = pd.concat([by_rep, rates(by_rep)], axis=1)
     # a rate from a handful of deals is not something "seen on the team"
@@ -573,17 +624,19 @@ def lead_source_plan(
     year: str,
     as_of: date | None = None,
     plan: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return where the plan's prospects come from: lead source, share, target, counts needed.
 
     Shares are the rep's last-year prospects (and bookings, for the target) by lead source, the
-    team's when the rep decided fewer than MIN_DEALS deals. `plan` as in drivers_vs_last_year.
+    team's when the rep decided fewer than MIN_DEALS deals. `plan` and `history` as in
+    drivers_vs_last_year.
     """
     fy = fiscal_year(con, year)
+    hist = rep_history(con, rep, fy.label, as_of) if history is None else history
     if plan is None:
-        plan = business_plan(con, rep, fy.label, as_of)
+        plan = business_plan(con, rep, fy.label, as_of, hist)
     total = plan_total(plan)
-    hist = funnel_history(con, history_window(con, fy, as_of), as_of, team=_team_of(con, rep))
     mine = hist[hist["rep"] == rep]
     src = mine if mine["prospects"].sum() >= MIN_DEALS else hist
     by = src.groupby("lead_source")[["prospects", "bookings"]].sum()
@@ -621,7 +674,16 @@ def month_shape(
         con, "plans_monthly_bookings", start=window.start, end=window.end, as_of=as_of,
         team=team, rep=None,
     )  # fmt: skip
-    by_month = monthly.groupby(pd.to_datetime(monthly["month"]).dt.month)["bookings"].sum()
+    return _shape(monthly, fy, window, team)
+
+
+def _shape(monthly: pd.DataFrame, fy: Period, window: Period, team: str | None) -> np.ndarray:
+    """Return month_shape()'s weights from plans_monthly_bookings rows covering the window."""
+    month = pd.to_datetime(monthly["month"])
+    keep = (month >= pd.Timestamp(window.start)) & (month < pd.Timestamp(window.end))
+    if team is not None:
+        keep &= monthly["team"] == team
+    by_month = monthly[keep].groupby(month[keep].dt.month)["bookings"].sum()
     shape = np.array([float(by_month.get(m.month, 0.0)) for m in fy.months()])
     return shape if shape.sum() > 0 and (shape >= 0).all() else np.ones(12)
 
@@ -642,27 +704,41 @@ def monthly_plan(
     reps = con.execute(
         "SELECT hire_date, ramp_months, end_date FROM reps WHERE rep = ?", [rep]
     ).df()
+    years = [fiscal_year(con, label) for label in planning_years(con, as_of)]
+    windows = [history_window(con, fy, as_of) for fy in years]
+    first, last = years[0].start, years[-1].end
+    # one read of the snapshot: both years' monthly shapes (the rep's team) and the rep's actuals
+    booked_months = sql.run(
+        con, "plans_monthly_bookings", start=min(first, *(w.start for w in windows)),
+        end=max(last, *(w.end for w in windows)), as_of=as_of, team=team, rep=None,
+    )  # fmt: skip
     frames = []
-    for label in planning_years(con, as_of):
-        fy = fiscal_year(con, label)
-        plan = business_plan(con, rep, label, as_of)
+    orders = None
+    for fy, window in zip(years, windows, strict=True):
+        history = None
+        if saved_plan(con, rep, fy.label) is None:
+            orders = orders or stage_orders(con)
+            history = _funnel(con, window, as_of, team, orders)
+        plan = business_plan(con, rep, fy.label, as_of, history)
         total = plan_total(plan)
         months = _months(fy)
-        weights = month_shape(con, label, as_of, team, phasing)
+        if phasing not in PHASINGS:
+            raise PlanError(f"unknown phasing '{phasing}': use {' or '.join(PHASINGS)}")
+        weights = _shape(booked_months, fy, window, team) if phasing == "history" else np.ones(12)
         if len(reps):
             ramp = _rep_ramps(reps.assign(rep=rep), months)[0]
             weights = weights * ramp if (weights * ramp).sum() > 0 else weights
         target = phase(total["target"], weights) if total["target"] > 0 else np.zeros(12)
-        frame = pd.DataFrame({"fiscal_year": label, "month": [m for m, _ in months],
+        frame = pd.DataFrame({"fiscal_year": fy.label, "month": [m for m, _ in months],
                               "target": target})  # fmt: skip
         for c in NEEDED_COLUMNS:
             frame[c] = target * _ratio(total[c], total["target"])
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
-    first, last = out["month"].iloc[0], add_months(out["month"].iloc[-1], 1)
-    actual = sql.run(con, "plans_monthly_bookings", start=first, end=last, as_of=as_of, team=None,
-                     rep=rep)  # fmt: skip
-    booked = {(_day(m)): float(b) for m, b in zip(actual["month"], actual["bookings"], strict=True)}
+    month = pd.to_datetime(booked_months["month"])
+    mine = booked_months[(booked_months["rep"] == rep) & (month >= pd.Timestamp(first))
+                         & (month < pd.Timestamp(last))]  # fmt: skip
+    booked = {(_day(m)): float(b) for m, b in zip(mine["month"], mine["bookings"], strict=True)}
     started = [m <= anchor for m in out["month"]]
     out["actual"] = [booked.get(m, 0.0) if s else np.nan
                      for m, s in zip(out["month"], started, strict=True)]  # fmt: skip
@@ -678,30 +754,29 @@ def _new_shares(
     con: duckdb.DuckDBPyConnection,
     reps: pd.DataFrame,
     fy: Period,
-    hist: pd.DataFrame,
+    history: Callable[[], pd.DataFrame],
 ) -> pd.Series:
-    """Return each rep's share of quota that is new business (typed quota, role, history, ½)."""
-    typed = sql.run(con, "plans_quota_types", start=fy.start, end=fy.end)
-    typed = typed.pivot_table(index="rep", columns="type", values="amount", aggfunc="sum")
-    booked = hist.groupby(["rep", "type"])["bookings"].sum().unstack(fill_value=0.0)
-    out = {}
-    for r in reps.itertuples(index=False):
-        new = typed.at[r.rep, "new"] if "new" in typed and r.rep in typed.index else np.nan
-        old = (
-            typed.at[r.rep, "existing"] if "existing" in typed and r.rep in typed.index else np.nan
-        )
-        both = (0 if pd.isna(new) else new) + (0 if pd.isna(old) else old)
-        if both > 0:
-            out[r.rep] = (0 if pd.isna(new) else new) / both
-        elif r.role == "hunter":
-            out[r.rep] = 1.0
-        elif r.role == "farmer":
-            out[r.rep] = 0.0
-        elif r.rep in booked.index and booked.loc[r.rep].sum() > 0:
-            out[r.rep] = float(booked.loc[r.rep].get("new", 0.0) / booked.loc[r.rep].sum())
-        else:
-            out[r.rep] = 0.5
-    return pd.Series(out, dtype=float)
+    """Return each rep's share of quota that is new business (typed quota, role, history, ½).
+
+    `history` returns funnel_history rows; it is called only for reps that need it.
+    """
+    typed = sql.run(con, "plans_quota_types", start=fy.start, end=fy.end).set_index("rep")
+    names = reps["rep"]
+    new, old = (typed[t].reindex(names).astype(float).fillna(0.0) for t in ("new", "existing"))
+    both = (new + old).to_numpy()
+    role = reps["role"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(both > 0, new.to_numpy() / both, 0.5)
+    out[~(both > 0) & (role == "hunter")] = 1.0
+    out[~(both > 0) & (role == "farmer")] = 0.0
+    rest = np.flatnonzero(~(both > 0) & (role != "hunter") & (role != "farmer"))
+    if len(rest):
+        booked = history().groupby(["rep", "type"])["bookings"].sum().unstack(fill_value=0.0)
+        for k in rest:
+            rep = names.iloc[k]
+            if rep in booked.index and booked.loc[rep].sum() > 0:
+                out[k] = float(booked.loc[rep].get("new", 0.0) / booked.loc[rep].sum())
+    return pd.Series(out, index=names.to_numpy(), dtype=float)
 
 
 TEAM_COLUMNS = [
@@ -723,20 +798,22 @@ def team_plan(
     year: str,
     as_of: date | None = None,
     team: str | None = None,
+    reps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return existing / new / total: goal, deals × size to get there, and run rate vs goal.
 
     Goal = the reps' quotas for the year split into new and existing business; size = last
     year's ADS of that kind; run rate = contracted (won in the year) + open pipeline in the year
-    weighted by probability; run_rate_pct = run rate / goal.
+    weighted by probability; run_rate_pct = run rate / goal. `reps` is roster() for the year
+    and team when the caller has it already.
     """
     fy = fiscal_year(con, year)
-    reps = roster(con, fy.label, as_of, team)
+    reps = roster(con, fy.label, as_of, team) if reps is None else reps
     window = history_window(con, fy, as_of)
     hist = funnel_history(con, window, as_of, team)
     kpis = rep_kpis(con, fy.label, as_of=as_of, team=team)
     quota = kpis.set_index("rep")["quota"].astype(float).reindex(reps["rep"]).fillna(0.0)
-    share = _new_shares(con, reps, fy, hist).reindex(reps["rep"]).fillna(0.5)
+    share = _new_shares(con, reps, fy, lambda: hist).reindex(reps["rep"]).fillna(0.5)
     goal = {"new": float((quota * share).sum()), "existing": float((quota * (1 - share)).sum())}
     last = hist.groupby("type")[["bookings", "won"]].sum()
     run = sql.run(con, "plans_run_rate", start=fy.start, end=fy.end, as_of=as_of, team=team)
@@ -868,7 +945,7 @@ def default_budget(
     kpis = rep_kpis(con, fy.label, as_of=as_of, team=team)
     quota = float(pd.to_numeric(kpis["quota"]).sum()) if len(kpis) else 0.0
     if quota <= 0:
-        quota = float(rep_kpis_span(con, history_window(con, fy, as_of), as_of, team).sum()) * 1.1
+        quota = float(span_bookings(con, history_window(con, fy, as_of), as_of, team).sum()) * 1.1
     return float(max(round(quota / 100_000), 1) * 100_000)
 
 
@@ -878,13 +955,24 @@ def _history(
     """Return reps × quarters bookings and ramp fractions over the last HISTORY_QUARTERS."""
     window = history_window(con, fy, as_of)
     quarters = _history_quarters(con, window, HISTORY_QUARTERS)
-    names = reps["rep"].tolist()
-    booked = np.zeros((len(names), len(quarters)))
-    for j, q in enumerate(quarters):
-        k = rep_kpis(con, q.label, as_of=as_of).set_index("rep")["bookings"].astype(float)
-        booked[:, j] = k.reindex(names).fillna(0.0).to_numpy()
-    ramps = _rep_ramps(reps, [(q.start, q.end) for q in quarters])
-    return booked, ramps, quarters
+    monthly = _span_months(con, window, HISTORY_QUARTERS, as_of)
+    return _quarter_bookings(monthly, reps, quarters), _quarter_ramps(reps, quarters), quarters
+
+
+def _quarter_bookings(
+    monthly: pd.DataFrame, reps: pd.DataFrame, quarters: list[Period]
+) -> np.ndarray:
+    """Return reps × quarters bookings (currency) from plans_monthly_bookings rows."""
+    month = pd.to_datetime(monthly["month"])
+    quarter = sum((month >= pd.Timestamp(q.start)).astype(int) for q in quarters[1:])
+    sums = monthly.groupby([monthly["rep"], quarter])["bookings"].sum().unstack(fill_value=0.0)
+    sums = sums.reindex(index=reps["rep"], columns=range(len(quarters)), fill_value=0.0)
+    return sums.fillna(0.0).to_numpy(dtype=float)
+
+
+def _quarter_ramps(reps: pd.DataFrame, quarters: list[Period]) -> np.ndarray:
+    """Return reps × quarters ramp fractions."""
+    return _rep_ramps(reps, [(q.start, q.end) for q in quarters])
 
 
 def simulate_bookings(
@@ -905,21 +993,57 @@ def simulate_bookings(
     team_pool = full[usable]
     if team_pool.size == 0:
         team_pool = np.zeros(1)
-    pools, sizes = [], []
-    for r in range(booked.shape[0]):
-        own = full[r, usable[r]]
-        pool = own if own.size >= MIN_QUARTERS else team_pool
-        pools.append(pool)
-        sizes.append(pool.size)
-    flat = np.concatenate(pools) if pools else np.zeros(0)
-    size = np.array(sizes, dtype=np.int64)
-    offset = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
-    rng = np.random.default_rng(seed)
-    quarters = plan_ramp.shape[1]
-    u = rng.random((n, booked.shape[0], quarters))
-    idx = offset[None, :, None] + np.minimum((u * size[None, :, None]).astype(np.int64),
-                                             size[None, :, None] - 1)  # fmt: skip
-    return (flat[idx] * plan_ramp[None, :, :]).sum(axis=2)
+    # one array of values: the team's pool, then each rep's own; a rep draws from its slice,
+    # which is followed by a copy of its last value, for ⌊u × size⌋ rounding up to size
+    counts = usable.sum(axis=1)
+    own = counts >= MIN_QUARTERS
+    size = np.where(own, counts, team_pool.size).astype(np.int64)
+    ends = np.cumsum(size[own])
+    own_values = full[own][usable[own]]
+    flat = np.concatenate([team_pool, team_pool[-1:],
+                           np.insert(own_values, ends, own_values[ends - 1])])  # fmt: skip
+    offset = np.zeros(len(size), dtype=np.int64)
+    offset[own] = team_pool.size + 1 + ends - size[own] + np.arange(own.sum())
+    return _draw(flat, size, offset, plan_ramp, np.random.default_rng(seed), n)
+
+
+def _draw(
+    flat: np.ndarray,
+    size: np.ndarray,
+    offset: np.ndarray,
+    plan_ramp: np.ndarray,
+    rng: np.random.Generator,
+    n: int,
+) -> np.ndarray:
+    """Return n × reps sums over plan quarters of flat[offset + ⌊u × size⌋] × ramp (currency).
+
+    Draws u in blocks of whole simulations: the same stream as one (n, reps, quarters) draw,
+    without arrays of n × reps × quarters (320 MB for 1,000 reps) or numpy's slow sum over a
+    short last axis.
+    """
+    reps, quarters = plan_ramp.shape
+    if reps == 0 or quarters == 0:
+        return np.zeros((n, reps))
+    out = np.empty((n, reps))
+    step = max(1, 2**16 // (reps * quarters))
+    sizes = size.astype(float)[:, None]
+    u = np.empty((step, reps, quarters))
+    idx = np.empty(u.shape, dtype=np.int64)
+    values = np.empty(u.shape)
+    for lo in range(0, n, step):
+        k = min(step, n - lo)
+        uk, ik, vk = u[:k], idx[:k], values[:k]
+        rng.random(out=uk)
+        np.multiply(uk, sizes, out=ik, casting="unsafe")  # truncates: ⌊u × size⌋
+        ik += offset[:, None]
+        np.take(flat, ik, out=vk)
+        vk *= plan_ramp
+        # left to right, as numpy sums a short axis: ((q0 + q1) + q2) + q3
+        block = out[lo : lo + k]
+        np.copyto(block, vk[..., 0])
+        for q in range(1, quarters):
+            block += vk[..., q]
+    return out
 
 
 def attainment_odds(
@@ -976,11 +1100,11 @@ def _weights(
     method: str,
     reps: pd.DataFrame,
     fy: Period,
-    last_year: np.ndarray,
+    last_year: np.ndarray | None,
     as_of: date | None,
     team: str | None,
 ) -> np.ndarray:
-    """Return each rep's allocation weight under the method."""
+    """Return each rep's allocation weight under the method (`last_year` needed by history)."""
     if method == "even":
         return np.ones(len(reps))
     if method == "history":
@@ -992,47 +1116,75 @@ def _weights(
     return pipe.reindex(reps["rep"]).fillna(0.0).clip(lower=0).to_numpy()
 
 
-def _build(
-    con: duckdb.DuckDBPyConnection, inputs: dict[str, Any], as_of: date | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (per-rep scenario with a Team row, monthly quota rows per rep and type)."""
-    i = scenario_inputs(**inputs)
+class _Allocation(NamedTuple):
+    """A scenario's quotas per rep, in cents, with what they were computed from."""
+
+    fy: Period
+    window: Period
+    reps: pd.DataFrame
+    monthly: pd.DataFrame | None  # plans_monthly_bookings over the quarters, when read
+    quarters: list[Period]  # the last HISTORY_QUARTERS fiscal quarters
+    booked: np.ndarray | None  # reps × quarters bookings (currency), when read
+    weights: np.ndarray
+    manual: dict[str, int]
+    target: int
+    quota: np.ndarray
+    new: np.ndarray
+
+
+def _allocate_scenario(
+    con: duckdb.DuckDBPyConnection,
+    i: dict[str, Any],
+    as_of: date | None,
+    history: bool,
+    reps: pd.DataFrame | None,
+) -> _Allocation:
+    """Return the scenario's allocation from checked inputs (`history`: read the bookings)."""
     fy = fiscal_year(con, i["year"])
-    reps = roster(con, fy.label, as_of, i["team"])
+    reps = roster(con, fy.label, as_of, i["team"]) if reps is None else reps
     if reps.empty:
         raise PlanError(
             f"no reps can carry quota in {fy.label}: load a reps file or opportunities first"
         )
     names = reps["rep"].tolist()
+    window = history_window(con, fy, as_of)
     target = cents(i["budget"] * (1 + i["over_assign"]))
-    booked, ramps, _ = _history(con, reps, fy, as_of)
-    last_year = booked[:, -4:].sum(axis=1)
+    quarters = _history_quarters(con, window, HISTORY_QUARTERS)
+    monthly = _span_months(con, window, HISTORY_QUARTERS, as_of) if history else None
+    booked = None if monthly is None else _quarter_bookings(monthly, reps, quarters)
+    last_year = None if booked is None else booked[:, -4:].sum(axis=1)
     weights = _weights(con, i["method"], reps, fy, last_year, as_of, i["team"])
     manual = {r: cents(v) for r, v in i["overrides"].items()}
     quota_c = allocate(target, names, weights, manual)
-
-    window = history_window(con, fy, as_of)
-    hist = funnel_history(con, window, as_of, i["team"])
     if i["new_share"] is None:
-        share = _new_shares(con, reps, fy, hist).reindex(names).fillna(0.5).to_numpy()
+        # last year's funnel is read only for reps without typed quotas or a role
+        share = _new_shares(con, reps, fy, lambda: funnel_history(con, window, as_of, i["team"]))
+        share = share.reindex(names).fillna(0.5).to_numpy()
         new_c = np.rint(quota_c * share).astype(np.int64)
     else:
         # the team's new business, spread over the reps in proportion to their quota
         new_c = spread(cents(target / 100 * i["new_share"]), quota_c)
     new_c = np.minimum(new_c, quota_c)
-    old_c = quota_c - new_c
+    return _Allocation(fy, window, reps, monthly, quarters, booked, weights, manual, target,
+                       quota_c, new_c)  # fmt: skip
 
-    quota = quota_c / 100
-    p_rep, p_team = _odds(booked, ramps, reps, fy, quota, i["budget"], i["seed"])
 
+def _scenario_frame(a: _Allocation, i: dict[str, Any]) -> pd.DataFrame:
+    """Return per rep and a Team row: quota (currency), split, last year, growth, P(attain)."""
+    names = a.reps["rep"].tolist()
+    last_year = a.booked[:, -4:].sum(axis=1)
+    quota = a.quota / 100
+    old_c = a.quota - a.new
+    ramps = _quarter_ramps(a.reps, a.quarters)
+    p_rep, p_team = _odds(a.booked, ramps, a.reps, a.fy, quota, i["budget"], i["seed"])
     out = pd.DataFrame(
         {
             "rep": names,
-            "role": reps["role"].to_numpy(),
-            "weight": weights,
-            "manual": [r in manual for r in names],
+            "role": a.reps["role"].to_numpy(),
+            "weight": a.weights,
+            "manual": [r in a.manual for r in names],
             "quota": quota,
-            "quota_new": new_c / 100,
+            "quota_new": a.new / 100,
             "quota_existing": old_c / 100,
             "last_year_bookings": last_year,
             "p_attain": p_rep,
@@ -1044,32 +1196,41 @@ def _build(
     out["p_team_budget"] = np.nan
     total_last = float(last_year.sum())
     team_row = {
-        "rep": "Team", "role": None, "weight": float(weights.sum()), "manual": bool(manual),
-        "quota": target / 100, "quota_new": new_c.sum() / 100, "quota_existing": old_c.sum() / 100,
-        "last_year_bookings": total_last,
-        "growth": target / 100 / total_last - 1 if total_last > 0 else np.nan,
+        "rep": "Team", "role": None, "weight": float(a.weights.sum()), "manual": bool(a.manual),
+        "quota": a.target / 100, "quota_new": a.new.sum() / 100,
+        "quota_existing": old_c.sum() / 100, "last_year_bookings": total_last,
+        "growth": a.target / 100 / total_last - 1 if total_last > 0 else np.nan,
         "p_attain": np.nan, "p_team_budget": p_team,
     }  # fmt: skip
     out = pd.concat([out, pd.DataFrame([team_row])], ignore_index=True)[SCENARIO_COLUMNS]
-    out.attrs.update(year=fy.label, target=target / 100, budget=i["budget"],
-                     window=window.label)  # fmt: skip
+    out.attrs.update(year=a.fy.label, target=a.target / 100, budget=i["budget"],
+                     window=a.window.label)  # fmt: skip
+    return out
 
-    months = _months(fy)
-    shape = month_shape(con, fy.label, as_of, i["team"], i["phasing"])
-    ramp_m = _rep_ramps(reps, months)
-    rows = []
-    for k, rep in enumerate(names):
-        w = shape * ramp_m[k]
-        w = w if w.sum() > 0 else shape
-        for kind, amount in (("new", new_c[k]), ("existing", old_c[k])):
-            parts = spread(int(amount), w)
-            rows.extend((rep, m, kind, c) for (m, _), c in zip(months, parts, strict=True))
-    monthly = pd.DataFrame(rows, columns=["rep", "month", "type", "cents"])
-    total = monthly.groupby(["rep", "month"], sort=False, as_index=False)["cents"].sum()
-    monthly = pd.concat([monthly, total.assign(type="total")], ignore_index=True)
-    monthly["amount"] = monthly.pop("cents") / 100
+
+def _monthly_quotas(a: _Allocation, phasing: str, team: str | None) -> pd.DataFrame:
+    """Return monthly quota rows: rep, month, type (new/existing/total), amount (currency).
+
+    Each rep's new and existing quota is phased by the shape times the rep's monthly ramp.
+    """
+    months = _months(a.fy)
+    shape = _shape(a.monthly, a.fy, a.window, team) if phasing == "history" else np.ones(12)
+    weights = shape[None, :] * _rep_ramps(a.reps, months)
+    weights = np.where((weights.sum(axis=1) > 0)[:, None], weights, shape[None, :])
+    new = _spread_rows(a.new, weights)
+    old = _spread_rows(a.quota - a.new, weights)
+    parts = np.stack([new, old, new + old], axis=1)  # rep × type × month
+    n = len(a.reps)
+    monthly = pd.DataFrame(
+        {
+            "rep": np.repeat(a.reps["rep"].to_numpy(), 36),
+            "month": [m for _ in range(3 * n) for m, _ in months],
+            "type": np.tile(np.repeat(["new", "existing", "total"], 12), n),
+            "amount": parts.reshape(-1) / 100,
+        }
+    )
     monthly["month"] = pd.to_datetime(monthly["month"])
-    return out, monthly.sort_values(["rep", "month", "type"], ignore_index=True)
+    return monthly.sort_values(["rep", "month", "type"], ignore_index=True)
 
 
 def run_scenario(
@@ -1084,18 +1245,31 @@ def run_scenario(
     as_of: date | None = None,
     team: str | None = None,
     seed: int = 7,
+    reps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Return per rep and a Team row: quota (currency), split, last year, growth, P(attain)."""
-    inputs = scenario_inputs(year, budget, over_assign, method, new_share, phasing, overrides,
-                             seed, team)  # fmt: skip
-    return _build(con, inputs, as_of)[0]
+    """Return per rep and a Team row: quota (currency), split, last year, growth, P(attain).
+
+    `reps` is roster() for the year and team when the caller has it already.
+    """
+    i = scenario_inputs(year, budget, over_assign, method, new_share, phasing, overrides, seed,
+                        team)  # fmt: skip
+    return _scenario_frame(_allocate_scenario(con, i, as_of, True, reps), i)
 
 
 def scenario_months(
-    con: duckdb.DuckDBPyConnection, inputs: dict[str, Any], as_of: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    inputs: dict[str, Any],
+    as_of: date | None = None,
+    reps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Return the scenario's monthly quotas: rep, month, type (new/existing/total), amount."""
-    return _build(con, inputs, as_of)[1]
+    """Return the scenario's monthly quotas: rep, month, type (new/existing/total), amount.
+
+    `reps` as in run_scenario.
+    """
+    i = scenario_inputs(**inputs)
+    history = i["method"] == "history" or i["phasing"] == "history"
+    a = _allocate_scenario(con, i, as_of, history, reps)
+    return _monthly_quotas(a, i["phasing"], i["team"])
 
 
 def _check_name(name: str) -> str:
@@ -1116,7 +1290,7 @@ def save_scenario(
     """Store a scenario's inputs and monthly quotas under `name` (replacing it); return quotas."""
     name = _check_name(name)
     clean = scenario_inputs(**inputs)
-    _, monthly = _build(con, clean, as_of)
+    monthly = scenario_months(con, clean, as_of)
     applied = con.execute("SELECT applied_load_id FROM scenarios WHERE name = ?", [name]).fetchone()
     if applied and applied[0] is not None and _load_active(con, int(applied[0])):
         raise PlanError(

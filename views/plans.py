@@ -80,7 +80,9 @@ def _plan_tab() -> None:
         return
     rep = f.rep or st.selectbox("Rep", names, key="plans_rep")
     try:
-        plan = state.cached(plans.business_plan)(rep, year, as_of=f.as_of)
+        # last year's funnel for the rep's team, read once for the plan, drivers and lead sources
+        history = state.cached(plans.rep_history)(rep, year, as_of=f.as_of)
+        plan = state.cached(plans.business_plan)(rep, year, as_of=f.as_of, history=history)
     except plans.PlanError as exc:
         st.error(str(exc))
         return
@@ -171,11 +173,15 @@ def _plan_tab() -> None:
             "**Against last year** — *aggressive but attainable*: above own history, "
             "within the team's best; *stretch*: beyond anything seen on the team"
         )
-        drivers = plans.drivers_vs_last_year(con, rep, year, as_of=f.as_of, plan=funnel)
+        drivers = plans.drivers_vs_last_year(
+            con, rep, year, as_of=f.as_of, plan=funnel, history=history
+        )
         widgets.table(plans.format_drivers(drivers, symbol), "plan drivers vs last year")
     with right:
         st.markdown("**Where the prospects come from** (last year's lead-source mix)")
-        sources = plans.lead_source_plan(con, rep, year, as_of=f.as_of, plan=funnel)
+        sources = plans.lead_source_plan(
+            con, rep, year, as_of=f.as_of, plan=funnel, history=history
+        )
         if sources.empty:
             st.caption("No closed deals last year to take a lead-source mix from.")
         else:
@@ -196,7 +202,8 @@ def _plan_tab() -> None:
 
 def _team_tab() -> None:
     try:
-        team = state.cached(plans.team_plan)(year, as_of=f.as_of, team=f.team)
+        reps = state.cached(plans.roster)(year, as_of=f.as_of, team=f.team)
+        team = state.cached(plans.team_plan)(year, as_of=f.as_of, team=f.team, reps=reps)
     except plans.PlanError as exc:
         st.error(str(exc))
         return
@@ -313,8 +320,9 @@ def _scenario_tab() -> None:
             overrides,
             as_of=f.as_of,
             team=f.team,
+            reps=reps,
         )
-        monthly = state.cached(plans.scenario_months)(inputs, as_of=f.as_of)
+        monthly = state.cached(plans.scenario_months)(inputs, as_of=f.as_of, reps=reps)
     except plans.PlanError as exc:
         st.error(f"Scenario cannot be built: {exc}")
         return

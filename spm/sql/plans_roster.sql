@@ -7,10 +7,12 @@ WHERE (end_date IS NULL OR end_date >= CAST($start AS DATE))
   AND (hire_date IS NULL OR hire_date < CAST($end AS DATE))
   AND (CAST($team AS VARCHAR) IS NULL OR team = CAST($team AS VARCHAR))
 UNION
-SELECT DISTINCT owner, '(no team)', CAST(NULL AS VARCHAR), CAST(NULL AS DATE),
-       CAST(NULL AS INTEGER), CAST(NULL AS DATE)
-FROM opportunity_snapshots
+SELECT owner, '(no team)', CAST(NULL AS VARCHAR), CAST(NULL AS DATE), CAST(NULL AS INTEGER),
+       CAST(NULL AS DATE)
+-- the rows of every snapshot, as opportunity_snapshots has them, without its stage join
+FROM (SELECT DISTINCT owner
+      FROM opportunity_snapshot_rows
+      WHERE superseded_by IS NULL AND close_date >= CAST($history_start AS DATE)) o
 WHERE owner NOT IN (SELECT rep FROM reps)
-  AND close_date >= CAST($history_start AS DATE)
   AND (CAST($team AS VARCHAR) IS NULL OR CAST($team AS VARCHAR) = '(no team)')
 ORDER BY rep

@@ -4,7 +4,7 @@
 -- forecast category Omitted; weighted pipeline = those amounts times their probability.
 WITH snap AS (
     SELECT max(as_of) AS as_of
-    FROM opportunity_snapshots
+    FROM snapshot_dates
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 )
 SELECT o.owner AS rep,
