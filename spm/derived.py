@@ -17,6 +17,7 @@ before the file's), so a read-only connection or a plain SQL insert still gets e
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -25,11 +26,36 @@ import pandas as pd
 from spm import sql
 
 STAGE_HISTORY = "deal_stage_history"
-# the tables one fingerprint covers, with the query building each (in this order)
-_BUILDS = {"deal_stage_history": "forecast_stage_history", "stage_history": "forecast_stage_counts"}
+# The fixed statements that store a build's rows, read from the registered relation _spm_build,
+# in the file or in a connection-local TEMP table; no SQL is ever spliced together.
+_STATEMENTS = {
+    "history": "INSERT INTO main.deal_stage_history SELECT * FROM _spm_build",
+    "history_temp": "CREATE OR REPLACE TEMP TABLE deal_stage_history AS SELECT * FROM _spm_build",
+    "counts": "INSERT INTO main.stage_history SELECT * FROM _spm_build",
+    "counts_temp": "CREATE OR REPLACE TEMP TABLE stage_history AS SELECT * FROM _spm_build",
+    "runs": "CREATE OR REPLACE TABLE main.deal_stage_runs AS SELECT * FROM _spm_build",
+}
+# (packaged query, statement into the file, statement into TEMP), in build order
+_BUILDS = [
+    ("forecast_stage_history", "history", "history_temp"),
+    ("forecast_stage_counts", "counts", "counts_temp"),  # reads deal_stage_history
+]
+
+
+def _materialise(
+    con: duckdb.DuckDBPyConnection, query: str, statement: str, params: dict | None = None
+) -> None:
+    """Store the rows of the packaged query `query` with `_STATEMENTS[statement]`."""
+    con.register("_spm_build", con.sql(sql.sql_text(query), params=params))
+    try:
+        con.execute(_STATEMENTS[statement])
+    finally:
+        con.unregister("_spm_build")
+
 
 # Tables that only cache what the row tables determine: never user data, safe to empty.
 CACHE_TABLES = ("derived_state", "deal_stage_history", "stage_history", "forecast_points")
+CACHE_TABLES += ("deal_stage_runs",)
 CACHE_TABLES += ("snapshot_date_cache", "snapshot_date_state")  # store.cache_snapshot_dates
 
 POINT_KEYS = ["period", "as_of", "team", "rep", "seed", "draws", "min_deals"]
@@ -62,8 +88,8 @@ def _live(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
 
 def _drop_live(con: duckdb.DuckDBPyConnection, name: str) -> None:
     if _live(con, name) is not None:
-        for table in _BUILDS:
-            con.execute("DROP TABLE IF EXISTS temp." + table)
+        con.execute("DROP TABLE IF EXISTS temp.deal_stage_history")
+        con.execute("DROP TABLE IF EXISTS temp.stage_history")
         con.execute("DELETE FROM derived_live WHERE name = ?", [name])
 
 
@@ -97,9 +123,10 @@ def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _build_stage_history(con: duckdb.DuckDBPyConnection, fp: str) -> None:
-    for table, query in _BUILDS.items():
-        con.execute("DELETE FROM main." + table)  # noqa: S608 (names from _BUILDS)
-        con.execute(f"INSERT INTO main.{table} " + sql.sql_text(query))
+    con.execute("DELETE FROM main.deal_stage_history")
+    con.execute("DELETE FROM main.stage_history")
+    for query, stored, _ in _BUILDS:
+        _materialise(con, query, stored)
     con.execute("INSERT OR REPLACE INTO main.derived_state VALUES (?, ?)", [STAGE_HISTORY, fp])
 
 
@@ -109,15 +136,38 @@ def ensure_stage_history(con: duckdb.DuckDBPyConnection) -> str:
     if _stored(con, STAGE_HISTORY) == fp:
         _drop_live(con, STAGE_HISTORY)
         return fp
-    if not _read_only(con) and _write(con, lambda: _build_stage_history(con, fp)):
-        _drop_live(con, STAGE_HISTORY)
-        return fp
+    if not _read_only(con):
+        _drop_live(con, STAGE_HISTORY)  # a stale TEMP copy would shadow what the build reads
+        if _write(con, lambda: _build_stage_history(con, fp)):
+            return fp
     if _live(con, STAGE_HISTORY) != fp:
-        for table, query in _BUILDS.items():  # temp tables shadow main's of the same name
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS " + sql.sql_text(query))
+        for query, _, temp in _BUILDS:  # temp tables shadow main's of the same name
+            _materialise(con, query, temp)
         con.execute("DELETE FROM derived_live WHERE name = ?", [STAGE_HISTORY])
         con.execute("INSERT INTO derived_live VALUES (?, ?)", [STAGE_HISTORY, fp])
     return fp
+
+
+STAGE_RUNS = "deal_stage_runs"
+
+
+def _build_stage_runs(con: duckdb.DuckDBPyConnection, fp: str) -> None:
+    _materialise(con, "pipeline_stage_runs", "runs", {"as_of": None, "team": None, "rep": None})
+    con.execute("INSERT OR REPLACE INTO main.derived_state VALUES (?, ?)", [STAGE_RUNS, fp])
+
+
+def stage_runs_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """Return the snapshot date deal_stage_runs holds every stay for; None if not current.
+
+    The table is pipeline_stage_runs.sql as of the latest snapshot for everyone; a stale one is
+    rebuilt when this connection may write, otherwise callers run the live query.
+    """
+    fp = fingerprint(con)
+    if _stored(con, STAGE_RUNS) != fp:
+        if _read_only(con) or not _write(con, lambda: _build_stage_runs(con, fp)):
+            return None
+    # fetchall, not fetchone: an unfinished result would block the relation the caller builds
+    return con.execute("SELECT max(as_of) FROM opportunity_snapshot_rows").fetchall()[0][0]
 
 
 def stored_points(
@@ -178,10 +228,11 @@ def store_points(
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the pre-aggregated tables after a load: stage history and this quarter's trend."""
+    """Rebuild the pre-aggregated tables after a load: stage history and runs, quarter's trend."""
     from spm import forecast  # forecast reads these tables; import here to keep layers apart
 
     ensure_stage_history(con)
+    stage_runs_date(con)
     dates = con.execute("SELECT max(as_of) FROM snapshot_dates").fetchone()
     if dates and dates[0] is not None:
         forecast.warm_trend(con, dates[0])

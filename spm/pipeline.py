@@ -16,7 +16,7 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from spm import sql, store
+from spm import derived, sql, store
 from spm.format import money
 from spm.metrics import hygiene, kpis
 from spm.periods import Period, add_months, parse_period, quarter_of, shift, trailing_quarters
@@ -80,12 +80,11 @@ SIGNALS = {
 
 def snapshot_date(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> date | None:
     """Return the as-of date A actually used: the latest snapshot on or before `as_of`."""
-    row = con.execute(
+    value = con.execute(
         "SELECT max(as_of) FROM snapshot_dates WHERE CAST(? AS DATE) IS NULL"
         " OR as_of <= CAST(? AS DATE)",
         [as_of, as_of],
-    ).fetchone()
-    value = row[0] if row else None
+    ).fetchall()[0][0]
     return pd.Timestamp(value).date() if value is not None else None
 
 
@@ -307,17 +306,27 @@ def stage_runs(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return every stay of a deal in an open stage up to A, with its days and outcome."""
-    runs = sql.run(con, "pipeline_stage_runs", as_of=as_of, team=team, rep=rep)
+    runs = _runs(con, as_of, team, rep).df()
     return runs.assign(days=runs["days"].astype(float))
+
+
+def _runs(
+    con: duckdb.DuckDBPyConnection, as_of: date | None, team: str | None, rep: str | None
+) -> duckdb.DuckDBPyRelation:
+    """Return the stays as a relation: stored after the last load when A is the latest snapshot."""
+    latest = derived.stage_runs_date(con)
+    if latest is not None and snapshot_date(con, as_of) == latest:
+        return con.sql(sql.sql_text("pipeline_stored_runs"), params=dict(team=team, rep=rep))
+    return con.sql(
+        sql.sql_text("pipeline_stage_runs"), params=dict(as_of=as_of, team=team, rep=rep)
+    )
 
 
 def _stage_stats(
     con: duckdb.DuckDBPyConnection, as_of: date | None, team: str | None, rep: str | None
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Return per stage of the runs: order, fates and stays; and per deal in its stage, days."""
-    runs = con.sql(
-        sql.sql_text("pipeline_stage_runs"), params=dict(as_of=as_of, team=team, rep=rep)
-    )
+    runs = _runs(con, as_of, team, rep)
     # summarised where they are: pandas gets a row per stage, not half a million stays
     stats = runs.query("runs", sql.sql_text("pipeline_stage_stats")).df()
     current = {d["opportunity_id"]: d["days"] for ds in stats["current"] for d in ds}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pandas as pd
 
 from spm import derived, forecast, store
 from tests.test_forecast import NEG, S2, S3, S4, _load
@@ -102,3 +103,21 @@ def test_simulate_odds_resolution_is_one_in_65536():
     # below half a step → never won; within half a step of 1 → always won
     totals = forecast.simulate(amounts, np.array([1 / 200_000, 1 - 1 / 200_000]), draws=1_000)
     assert (totals == 20.0).all()
+
+
+def test_stored_stage_runs_equal_the_live_query(con):
+    from spm import pipeline, sql
+
+    _load(con)
+    live = sql.run(con, "pipeline_stage_runs", as_of=None, team=None, rep=None)
+    assert derived.stage_runs_date(con) == S4  # built: the connection may write
+    stored = pipeline.stage_runs(con)
+    assert len(stored) > 0
+    assert stored.assign(days=stored["days"].astype(float)).equals(
+        live.assign(days=live["days"].astype(float))
+    )
+    # an earlier as-of date is not what the table holds: the live query answers
+    early = pipeline.stage_runs(con, as_of=S2)
+    assert pd.Timestamp(early["entered"].max()) <= pd.Timestamp(S2)
+    _add_lost_deal(con)  # stale until rebuilt; a read-only connection would use the live query
+    assert "N1" in set(pipeline.stage_runs(con)["opportunity_id"])
