@@ -47,8 +47,9 @@ SECTIONS: list[tuple[str, str]] = [
 def default_period(con: duckdb.DuckDBPyConnection) -> str:
     """Return the label of the last fiscal quarter that closed before the latest snapshot."""
     start_month = store.get_settings(con)["fiscal_year_start_month"]
-    latest = max(store.snapshot_dates(con), default=None) or date.today()
-    return shift(quarter_of(latest, start_month), -1, start_month).label
+    # max over the rows, not over store.snapshot_dates: DuckDB reads it off row-group statistics
+    latest = con.execute("SELECT max(as_of) FROM opportunity_snapshot_rows").fetchone()[0]
+    return shift(quarter_of(latest or date.today(), start_month), -1, start_month).label
 
 
 def snapshot_choices(
@@ -66,6 +67,44 @@ def snapshot_choices(
 # --- surprises -------------------------------------------------------------------------------
 
 
+def _surprise_rows(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None,
+    team: str | None,
+    rep: str | None,
+    start: date | None,
+) -> tuple[pd.DataFrame, waterfall.Window]:
+    """Return the rows of qbr_surprises.sql and the waterfall window they were read for."""
+    w = waterfall.window(con, period, as_of, start)
+    rows = sql.run(
+        con, "qbr_surprises", start=w.period.start, end=w.period.end, s0=w.s0, s1=w.s1,
+        team=team, rep=rep,
+    )  # fmt: skip
+    return rows, w
+
+
+def _surprise_reps(rows: pd.DataFrame, w: waterfall.Window) -> pd.DataFrame:
+    """Return the per-rep rows of qbr_surprises.sql as `surprises_by_rep` shows them."""
+    cols = ["rep", "team", "bookings", "surprise_bookings", "surprise_share", "won_deals"]
+    out = rows[rows["level"] == "rep"][[*cols, "surprise_deals"]].reset_index(drop=True)
+    out.attrs.update(s0=w.s0, s1=w.s1)
+    return out
+
+
+def _surprise_total(rows: pd.DataFrame, w: waterfall.Window) -> pd.DataFrame:
+    """Return the total row of qbr_surprises.sql as `surprises` shows it."""
+    total = rows[rows["level"] == "total"]
+    cols = ["bookings", "surprise_bookings", "surprise_share", "surprise_deals"]
+    if total.empty or pd.isna(total["bookings"].iloc[0]):
+        out = pd.DataFrame([{"bookings": 0.0, "surprise_bookings": 0.0,
+                             "surprise_share": float("nan"), "surprise_deals": 0}])  # fmt: skip
+    else:
+        out = total[cols].reset_index(drop=True)
+    out.attrs.update(s0=w.s0, s1=w.s1)
+    return out[cols]
+
+
 def surprises_by_rep(
     con: duckdb.DuckDBPyConnection,
     period: str,
@@ -75,15 +114,7 @@ def surprises_by_rep(
     start: date | None = None,
 ) -> pd.DataFrame:
     """Return per rep with wins: bookings, surprise bookings (currency), share, deal counts."""
-    w = waterfall.window(con, period, as_of, start)
-    rows = sql.run(
-        con, "qbr_surprises", start=w.period.start, end=w.period.end, s0=w.s0, s1=w.s1,
-        team=team, rep=rep,
-    )  # fmt: skip
-    cols = ["rep", "team", "bookings", "surprise_bookings", "surprise_share", "won_deals"]
-    out = rows[rows["level"] == "rep"][[*cols, "surprise_deals"]].reset_index(drop=True)
-    out.attrs.update(s0=w.s0, s1=w.s1)
-    return out
+    return _surprise_reps(*_surprise_rows(con, period, as_of, team, rep, start))
 
 
 def surprises(
@@ -95,20 +126,20 @@ def surprises(
     start: date | None = None,
 ) -> pd.DataFrame:
     """Return one record: bookings, surprise_bookings (currency), surprise_share, surprise_deals."""
-    w = waterfall.window(con, period, as_of, start)
-    rows = sql.run(
-        con, "qbr_surprises", start=w.period.start, end=w.period.end, s0=w.s0, s1=w.s1,
-        team=team, rep=rep,
-    )  # fmt: skip
-    total = rows[rows["level"] == "total"]
-    cols = ["bookings", "surprise_bookings", "surprise_share", "surprise_deals"]
-    if total.empty or pd.isna(total["bookings"].iloc[0]):
-        out = pd.DataFrame([{"bookings": 0.0, "surprise_bookings": 0.0,
-                             "surprise_share": float("nan"), "surprise_deals": 0}])  # fmt: skip
-    else:
-        out = total[cols].reset_index(drop=True)
-    out.attrs.update(s0=w.s0, s1=w.s1)
-    return out[cols]
+    return _surprise_total(*_surprise_rows(con, period, as_of, team, rep, start))
+
+
+def surprise_tables(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    start: date | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (`surprises`, `surprises_by_rep`) from one query."""
+    rows, w = _surprise_rows(con, period, as_of, team, rep, start)
+    return _surprise_total(rows, w), _surprise_reps(rows, w)
 
 
 # --- attainment ------------------------------------------------------------------------------
@@ -163,6 +194,19 @@ def diagnose(team_attainment: float | None, rep_attainments: list[float]) -> Dia
     )
 
 
+def _rep_attainment(reps: pd.DataFrame) -> pd.DataFrame:
+    """Return the attainment view of `kpis.rep_kpis` rows, best attainment first."""
+    out = reps[["rep", "team", "won", "bookings", "quota", "attainment"]].copy()
+    out["attainment"] = out["attainment"].astype(float)
+    out["made_quota"] = out["attainment"] >= 1.0
+    return out.sort_values(["attainment", "rep"], ascending=[False, True], na_position="last")
+
+
+def _team_attainment(team_row: pd.DataFrame) -> pd.DataFrame:
+    """Return the attainment view of the `kpis.team_kpis` record."""
+    return team_row[["team", "bookings", "quota", "attainment", "top2_share", "won", "lost"]]
+
+
 def attainment(
     con: duckdb.DuckDBPyConnection,
     period: str,
@@ -171,11 +215,7 @@ def attainment(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return per rep: bookings and quota (currency), attainment (fraction), made_quota."""
-    reps = kpis.rep_kpis(con, period, as_of=as_of, team=team, rep=rep)
-    out = reps[["rep", "team", "won", "bookings", "quota", "attainment"]].copy()
-    out["attainment"] = out["attainment"].astype(float)
-    out["made_quota"] = out["attainment"] >= 1.0
-    return out.sort_values(["attainment", "rep"], ascending=[False, True], na_position="last")
+    return _rep_attainment(kpis.rep_kpis(con, period, as_of=as_of, team=team, rep=rep))
 
 
 def team_attainment(
@@ -185,8 +225,21 @@ def team_attainment(
     team: str | None = None,
 ) -> pd.DataFrame:
     """Return one record: bookings, quota (currency), attainment, top2_share (fractions)."""
-    t = kpis.team_kpis(con, period, as_of=as_of, team=team)
-    return t[["team", "bookings", "quota", "attainment", "top2_share", "won", "lost"]]
+    return _team_attainment(kpis.team_kpis(con, period, as_of=as_of, team=team))
+
+
+def attainment_tables(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (`team_attainment`, `attainment`) from one query; `rep` filters the reps only."""
+    reps, team_row = kpis.kpi_tables(con, period, as_of=as_of, team=team)
+    if rep is not None:  # a rep's own row does not depend on who else the filter keeps
+        reps = reps[reps["rep"] == rep].reset_index(drop=True)
+    return _team_attainment(team_row), _rep_attainment(reps)
 
 
 # --- win / loss ------------------------------------------------------------------------------
@@ -596,6 +649,8 @@ PCT_COLS = (
     "share_of_value", "variance_pct", "share", "top2_share", "commit_error", "best_case_error",
     "statistical_error",
 )  # fmt: skip
+# Runs one spm query for the export pack: fetch(fn, *args, **kwargs) -> fn(con, *args, **kwargs).
+Fetch = Callable[..., Any]
 # The HTML page shows these deal columns; the CSV keeps them all.
 PACK_DEAL_COLUMNS = [
     "bucket", "opportunity_id", "name", "account", "owner", "amount", "close_date_s0",
@@ -610,8 +665,14 @@ def build_pack(
     team: str | None = None,
     rep: str | None = None,
     start: date | None = None,
+    fetch: Fetch | None = None,
 ) -> Pack:
-    """Return the export pack for a period: every QBR section as HTML and as tables."""
+    """Return the export pack for a period: every QBR section as HTML and as tables.
+
+    Each query runs as `fetch(fn, period, as_of=..., ...)`, by default `fn(con, ...)`: a page
+    passes its cache so the pack reuses the results it already shows.
+    """
+    run = fetch or (lambda fn, *args, **kwargs: fn(con, *args, **kwargs))
     symbol = store.get_settings(con)["currency_symbol"]
     p = store.fiscal_period(con, period)
     token = secrets.token_hex(8)  # chart placeholders no loaded text can guess
@@ -638,8 +699,7 @@ def build_pack(
         sections.append((heading, body))
 
     # Bookings vs quota and the diagnosis
-    team_row = team_attainment(con, p.label, as_of, team)
-    reps = attainment(con, p.label, as_of, team, rep)
+    team_row, reps = run(attainment_tables, p.label, as_of=as_of, team=team, rep=rep)
     t = team_row.iloc[0]
     verdict = diagnose(t["attainment"], reps["attainment"].tolist())
     add("Bookings vs quota", f"{verdict.headline}. {verdict.text}")
@@ -655,8 +715,9 @@ def build_pack(
 
     # Pipeline waterfall
     try:
-        totals = waterfall.waterfall(con, p.label, as_of, team, rep, start)
-        deals = waterfall.waterfall_deals(con, p.label, as_of, team, rep, start)
+        totals, deals = run(
+            waterfall.waterfall_tables, p.label, as_of=as_of, team=team, rep=rep, start=start
+        )
         s = waterfall.steps(totals)
         colours = {"pipeline": "#2563eb", "added": "#16a34a", "taken out": "#dc2626"}
         add(
@@ -676,29 +737,31 @@ def build_pack(
         )
         add("Pipeline waterfall: buckets", totals, "waterfall", tuple(waterfall.COLUMNS))
         add("Pipeline waterfall: deals", deals, "waterfall_deals", columns=PACK_DEAL_COLUMNS)
-        surprise = surprises(con, p.label, as_of, team, rep, start)
+        surprise, by_rep = run(
+            surprise_tables, p.label, as_of=as_of, team=team, rep=rep, start=start
+        )
         add("Surprises", surprise, "surprises")
-        add("Surprises by rep", surprises_by_rep(con, p.label, as_of, team, rep, start),
-            "surprises_by_rep")  # fmt: skip
+        add("Surprises by rep", by_rep, "surprises_by_rep")
     except waterfall.WaterfallError as exc:
         add("Pipeline waterfall", str(exc))
         add("Surprises", str(exc))
 
     # Forecast accuracy
-    views = forecast_views(con, p.label, team)
+    views = run(forecast_views, p.label, team=team)
     if views is None:
         add("Forecast accuracy", FORECAST_MISSING)
     else:
         add("Forecast accuracy", views.note or views.accuracy, "forecast_accuracy")
         add("Forecast trend week by week", views.trend, "forecast_trend")
-    add("Forecast calls vs actual", forecast_calls(con, p.label, as_of, team), "forecast_calls")
+    calls = run(forecast_calls, p.label, as_of=as_of, team=team)
+    add("Forecast calls vs actual", calls, "forecast_calls")
 
     # Win / loss
-    wl = win_loss(con, p.label, as_of, team, rep)
+    wl = run(win_loss, p.label, as_of=as_of, team=team, rep=rep)
     add("Win / loss", wl[wl["dimension"] == "total"], "win_loss")
     add("Win / loss by product", wl[wl["dimension"] == "product"], "win_loss_by_product")
     add("Win / loss by rep", wl[wl["dimension"] == "rep"], "win_loss_by_rep")
-    lost = losses(con, p.label, as_of, team, rep)
+    lost = run(losses, p.label, as_of=as_of, team=team, rep=rep)
     callout = price_callout(lost)
     if callout:
         add("Loss reasons: price", callout)
@@ -708,12 +771,13 @@ def build_pack(
     add("Sales cycle by product", cycle.rename(columns={"value": "product"}), "cycle_by_product")
 
     # Accounts
-    acc = accounts_health(con, p.label, as_of, team, rep)
+    acc = run(accounts_health, p.label, as_of=as_of, team=team, rep=rep)
     if len(acc):
         add("Accounts", acc, "accounts")
 
     # Plan vs actual
-    add("Plan vs actual", plan_vs_actual(con, p.label, as_of, team, rep), "plan_vs_actual")
+    plan = run(plan_vs_actual, p.label, as_of=as_of, team=team, rep=rep)
+    add("Plan vs actual", plan, "plan_vs_actual")
 
     scope = " · ".join(x for x in (team and f"team {team}", rep and f"rep {rep}") if x)
     title = f"QBR {p.label}"

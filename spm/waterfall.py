@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import altair as alt
 import duckdb
+import numpy as np
 import pandas as pd
 
 from spm import sql, store
@@ -80,8 +81,13 @@ class Window:
 
 
 def _latest_on_or_before(con: duckdb.DuckDBPyConnection, day: date | None) -> date | None:
-    dates = [d for d in store.snapshot_dates(con) if day is None or d <= day]
-    return dates[-1] if dates else None
+    # max over the rows, not over store.snapshot_dates: DuckDB reads it off row-group statistics
+    row = con.execute(
+        "SELECT max(as_of) FROM opportunity_snapshot_rows"
+        " WHERE CAST(? AS DATE) IS NULL OR as_of <= CAST(? AS DATE)",
+        [day, day],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def window(
@@ -140,6 +146,30 @@ def totals_exact(
     return {c: Decimal(record[c]) for c in COLUMNS}
 
 
+def _totals(rows: pd.DataFrame, w: Window) -> pd.DataFrame:
+    """Return the one-record bucket totals of the query's rows."""
+    out = rows[rows["level"] == "total"][COLUMNS].astype(float).reset_index(drop=True)
+    out.attrs.update(s0=w.s0, s1=w.s1, period=w.period.label)
+    return out
+
+
+def _deals(rows: pd.DataFrame, w: Window) -> pd.DataFrame:
+    """Return one row per deal and bucket from the query's rows, in bucket order."""
+    amounts = rows[COLUMNS].to_numpy(dtype=float)
+    is_deal = (rows["level"] == "deal").to_numpy()
+    row, bucket = np.nonzero(~np.isnan(amounts) & is_deal[:, None])
+    amount = amounts[row, bucket]
+    id_rank = rows["opportunity_id"].rank(method="first").to_numpy()
+    # bucket order, then amount descending, then id: one take instead of a melt of every column
+    order = np.lexsort((id_rank[row], -amount, bucket))
+    keep = [c for c in DEAL_COLUMNS if c not in ("bucket", "amount")]
+    out = rows[keep].iloc[row[order]].reset_index(drop=True)
+    out.insert(0, "bucket", pd.Series(COLUMNS).take(bucket[order]).reset_index(drop=True))
+    out.insert(DEAL_COLUMNS.index("amount"), "amount", amount[order])
+    out.attrs.update(s0=w.s0, s1=w.s1, period=w.period.label)
+    return out
+
+
 def waterfall(
     con: duckdb.DuckDBPyConnection,
     period: str,
@@ -150,10 +180,7 @@ def waterfall(
 ) -> pd.DataFrame:
     """Return one record of bucket totals (currency, non-negative); attrs hold s0 and s1."""
     w = window(con, period, as_of, start)
-    rows = _rows(con, w, team, rep)
-    out = rows[rows["level"] == "total"][COLUMNS].astype(float).reset_index(drop=True)
-    out.attrs.update(s0=w.s0, s1=w.s1, period=w.period.label)
-    return out
+    return _totals(_rows(con, w, team, rep), w)
 
 
 def waterfall_deals(
@@ -166,19 +193,21 @@ def waterfall_deals(
 ) -> pd.DataFrame:
     """Return one row per deal and bucket it falls in; `amount` is its non-negative share."""
     w = window(con, period, as_of, start)
+    return _deals(_rows(con, w, team, rep), w)
+
+
+def waterfall_tables(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    start: date | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (`waterfall`, `waterfall_deals`) from one run of the query: totals and deals."""
+    w = window(con, period, as_of, start)
     rows = _rows(con, w, team, rep)
-    deals = rows[rows["level"] == "deal"]
-    keep = [c for c in DEAL_COLUMNS if c not in ("bucket", "amount")]
-    long = deals.melt(id_vars=keep, value_vars=COLUMNS, var_name="bucket", value_name="amount")
-    long = long[long["amount"].notna()]
-    order = {name: i for i, name in enumerate(COLUMNS)}
-    long = long.assign(_o=long["bucket"].map(order)).sort_values(
-        ["_o", "amount", "opportunity_id"], ascending=[True, False, True]
-    )
-    out = long[DEAL_COLUMNS].reset_index(drop=True)
-    out["amount"] = out["amount"].astype(float)
-    out.attrs.update(s0=w.s0, s1=w.s1, period=w.period.label)
-    return out
+    return _totals(rows, w), _deals(rows, w)
 
 
 def steps(totals: pd.DataFrame) -> pd.DataFrame:

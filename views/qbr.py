@@ -3,6 +3,12 @@ accounts, plan vs actual; presentation mode (`?present=1&slide=N`) and the expor
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -24,6 +30,19 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.4rem !important; }
 </style>"""
 
 st.title("QBR rear-view")
+
+
+def _q(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Return `fn(con, *args, **kwargs)` through the page cache, arguments in one canonical form.
+
+    The export pack asks for the results the page shows in its own words: binding the arguments
+    to the signature lets both land on the same cache entries.
+    """
+    bound = inspect.signature(fn).bind(None, *args, **kwargs)
+    bound.apply_defaults()
+    return state.cached(fn)(*list(bound.arguments.values())[1:])
+
+
 if not state.has_snapshots():
     widgets.empty_state(
         "The QBR needs opportunity snapshots from the start and the end of a quarter: load "
@@ -35,12 +54,12 @@ if not state.has_snapshots():
 if "qbr_seen" not in st.session_state:
     st.session_state["qbr_seen"] = True
     if "period" not in st.query_params:
-        st.session_state["keep_period"] = state.cached(qbr.default_period)()
+        st.session_state["keep_period"] = _q(qbr.default_period)
 
 f = widgets.sidebar_filters()
 symbol = state.settings()["currency_symbol"]
 present = st.query_params.get("present") == "1"
-sections = state.cached(qbr.present_sections)()
+sections = _q(qbr.present_sections)
 
 
 def _m(value: object) -> str:
@@ -57,8 +76,7 @@ def _pct_cols(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
 
 
 def show_attainment() -> None:
-    team = state.cached(qbr.team_attainment)(f.period, as_of=f.as_of, team=f.team)
-    reps = state.cached(qbr.attainment)(f.period, as_of=f.as_of, team=f.team)
+    team, reps = _q(qbr.attainment_tables, f.period, as_of=f.as_of, team=f.team)
     t = team.iloc[0]
     verdict = qbr.diagnose(t["attainment"], reps["attainment"].tolist())
     c = st.columns(4)
@@ -99,7 +117,7 @@ def _bucket_from_chart() -> None:
 
 
 def show_waterfall() -> None:
-    snaps = state.cached(qbr.snapshot_choices)(f.period, as_of=f.as_of)
+    snaps = _q(qbr.snapshot_choices, f.period, as_of=f.as_of)
     if not snaps["dates"]:
         st.info(
             "The waterfall needs two snapshots: one on or before the start of the period and "
@@ -118,12 +136,11 @@ def show_waterfall() -> None:
         "of the period",
     )
     try:
-        totals = state.cached(waterfall.waterfall)(
-            f.period, as_of=f.as_of, team=f.team, rep=f.rep, start=start
-        )
-        deals = state.cached(waterfall.waterfall_deals)(
-            f.period, as_of=f.as_of, team=f.team, rep=f.rep, start=start
-        )
+        # the default start is the one the export pack uses: same call, same cache entry
+        totals, deals = _q(
+            waterfall.waterfall_tables, f.period, as_of=f.as_of, team=f.team, rep=f.rep,
+            start=None if start == default else start,
+        )  # fmt: skip
     except waterfall.WaterfallError as exc:
         st.info(str(exc))
         return
@@ -169,7 +186,7 @@ def show_waterfall() -> None:
 
 
 def show_forecast() -> None:
-    views = state.cached(qbr.forecast_views)(f.period, team=f.team)
+    views = _q(qbr.forecast_views, f.period, team=f.team)
     if views is None:
         st.caption(qbr.FORECAST_MISSING.capitalize() + ".")
     else:
@@ -195,7 +212,7 @@ def show_forecast() -> None:
                 "forecast accuracy",
                 money_cols=("actual", "commit", "best_case", "statistical"),
             )
-    calls = state.cached(qbr.forecast_calls)(f.period, as_of=f.as_of, team=f.team)
+    calls = _q(qbr.forecast_calls, f.period, as_of=f.as_of, team=f.team)
     if len(calls):
         st.markdown("**Manager calls vs actual**")
         widgets.table(
@@ -213,8 +230,7 @@ def _signed(value: object) -> str | None:
 
 def show_surprises() -> None:
     try:
-        total = state.cached(qbr.surprises)(f.period, as_of=f.as_of, team=f.team, rep=f.rep)
-        by_rep = state.cached(qbr.surprises_by_rep)(f.period, as_of=f.as_of, team=f.team, rep=f.rep)
+        total, by_rep = _q(qbr.surprise_tables, f.period, as_of=f.as_of, team=f.team, rep=f.rep)
     except waterfall.WaterfallError as exc:
         st.info(str(exc))
         return
@@ -243,8 +259,8 @@ def show_surprises() -> None:
 
 
 def show_win_loss() -> None:
-    wl = state.cached(qbr.win_loss)(f.period, as_of=f.as_of, team=f.team, rep=f.rep)
-    lost = state.cached(qbr.losses)(f.period, as_of=f.as_of, team=f.team, rep=f.rep)
+    wl = _q(qbr.win_loss, f.period, as_of=f.as_of, team=f.team, rep=f.rep)
+    lost = _q(qbr.losses, f.period, as_of=f.as_of, team=f.team, rep=f.rep)
     total = wl[wl["dimension"] == "total"]
     if total.empty or int(total["won"].iloc[0] + total["lost"].iloc[0]) == 0:
         st.info(f"No deals were won or lost in {f.period}.")
@@ -286,7 +302,7 @@ def show_win_loss() -> None:
 
 
 def show_accounts() -> None:
-    acc = state.cached(qbr.accounts_health)(f.period, as_of=f.as_of, team=f.team, rep=f.rep)
+    acc = _q(qbr.accounts_health, f.period, as_of=f.as_of, team=f.team, rep=f.rep)
     if acc.empty:
         widgets.empty_state("Load an accounts file (and activities) to review account health.")
         return
@@ -314,7 +330,7 @@ PLAN_DIMENSIONS = {"product": "Product", "region": "Region", "type": "New vs exi
 
 
 def show_plan() -> None:
-    plan = state.cached(qbr.plan_vs_actual)(f.period, as_of=f.as_of, team=f.team, rep=f.rep)
+    plan = _q(qbr.plan_vs_actual, f.period, as_of=f.as_of, team=f.team, rep=f.rep)
     if plan.empty:
         widgets.empty_state("Plan vs actual needs quotas and won deals for the period.")
         return
@@ -357,6 +373,22 @@ def show_plan() -> None:
                 st.success(f"Note saved for {bucket}.")
             except ValueError as exc:
                 st.error(f"Note not saved: {exc}")
+
+
+def _export_pack(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None,
+    team: str | None,
+    rep: str | None,
+) -> qbr.Pack:
+    """Return the QBR export pack, its queries answered from the page cache."""
+    return qbr.build_pack(con, period, as_of=as_of, team=team, rep=rep, fetch=_q)
+
+
+def _pack() -> qbr.Pack:
+    """Return the export pack of the sidebar's filters (built once, when first downloaded)."""
+    return _q(_export_pack, f.period, f.as_of, f.team, f.rep)
 
 
 SHOW = {
@@ -414,21 +446,24 @@ else:
         st.header(title, divider="gray")
         SHOW[key]()
     st.header("Export", divider="gray")
-    pack = state.cached(qbr.build_pack)(f.period, as_of=f.as_of, team=f.team, rep=f.rep)
+    # Callables: the pack is built when a button is clicked, not on every view (it renders every
+    # deal, seconds on large data), from the results the page has cached.
     left, right = st.columns(2)
     left.download_button(
         "Download the QBR pack (HTML, opens offline)",
-        pack.html,
+        lambda: _pack().html,
         file_name=f"qbr_{f.period}.html",
         mime="text/html",
         icon=":material/slideshow:",
         key="dl_pack",
+        on_click="ignore",  # no rerun: the page is unchanged by a download
     )
     right.download_button(
         "Download all tables (CSV zip)",
-        qbr.pack_zip(pack.tables),
+        lambda: qbr.pack_zip(_pack().tables),
         file_name=f"qbr_{f.period}_tables.zip",
         mime="application/zip",
         icon=":material/folder_zip:",
         key="dl_zip",
+        on_click="ignore",  # no rerun: the page is unchanged by a download
     )

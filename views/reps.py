@@ -35,8 +35,7 @@ def _format_kpis(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _team_view() -> None:
-    reps = state.cached(kpis.rep_kpis)(f.period, as_of=f.as_of, team=f.team)
-    team = state.cached(kpis.team_kpis)(f.period, as_of=f.as_of, team=f.team)
+    reps, team = state.cached(kpis.kpi_tables)(f.period, as_of=f.as_of, team=f.team)
     if reps.empty:
         st.info(f"No reps or deals in {f.period}. Pick another period in the sidebar.")
         return

@@ -22,15 +22,18 @@ def ramp_curves(
     begins are left out: their early months would show as zeros that never happened.
     """
     monthly = sql.run(con, "ramp", as_of=as_of, max_months=max_months)
+    # max over the rows, not over snapshot_dates: DuckDB reads it off row-group statistics
+    latest = con.execute("SELECT max(as_of) FROM opportunity_snapshot_rows").fetchone()[0]
     reps = con.execute(
         "SELECT rep, hire_date FROM reps WHERE hire_date IS NOT NULL"
         " AND hire_date >= (SELECT min(close_date) FROM opportunity_snapshot_rows"
-        " WHERE as_of = (SELECT max(as_of) FROM snapshot_dates))"
+        " WHERE as_of = ?)",
+        [latest],
     ).df()
     cols = ["rep", "hire_date", "month", "bookings", "cumulative"]
     if reps.empty:
         return pd.DataFrame(columns=cols)
-    end = as_of or max(store.snapshot_dates(con), default=date.today())
+    end = as_of or latest or date.today()
     hired = pd.to_datetime(reps["hire_date"])
     tenure = (end.year - hired.dt.year) * 12 + end.month - hired.dt.month + 1
     reps = reps.assign(hire_date=hired, months=tenure.clip(lower=0, upper=max_months))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from spm import sql, store
@@ -130,19 +131,32 @@ ATTAINMENT_BUCKETS = [
 
 def _kpi_rows(
     con: duckdb.DuckDBPyConnection,
-    p: Period,
+    periods: list[Period],
     as_of: date | None,
     team: str | None,
     rep: str | None,
 ) -> pd.DataFrame:
-    """Return the rep rows and the total row of rep_kpis.sql for period `p`."""
-    return sql.run(con, "rep_kpis", start=p.start, end=p.end, as_of=as_of, team=team, rep=rep)
+    """Return the rep rows and the total rows of rep_kpis.sql for each period, in one pass."""
+    return sql.run(
+        con, "rep_kpis", start=[p.start for p in periods], end=[p.end for p in periods],
+        as_of=as_of, team=team, rep=rep,
+    )  # fmt: skip
+
+
+def _in_period(rows: pd.DataFrame, p: Period) -> pd.DataFrame:
+    """Return the rows of period `p` from a multi-period `_kpi_rows` result."""
+    return rows[rows["period_start"] == pd.Timestamp(p.start)]
 
 
 def _rep_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """Return the rep-level rows in REP_COLUMNS, sorted by bookings desc then rep."""
     reps = rows[rows["level"] == "rep"].sort_values(["bookings", "rep"], ascending=[False, True])
     return reps[REP_COLUMNS].reset_index(drop=True)
+
+
+def _team_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Return the total row in TEAM_COLUMNS."""
+    return rows[rows["level"] == "total"][TEAM_COLUMNS].reset_index(drop=True)
 
 
 def rep_kpis(
@@ -153,7 +167,7 @@ def rep_kpis(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return one row per rep: counts, money (currency), rates (fractions), cycle (days)."""
-    return _rep_rows(_kpi_rows(con, store.fiscal_period(con, period), as_of, team, rep))
+    return _rep_rows(_kpi_rows(con, [store.fiscal_period(con, period)], as_of, team, rep))
 
 
 def team_kpis(
@@ -163,8 +177,31 @@ def team_kpis(
     team: str | None = None,
 ) -> pd.DataFrame:
     """Return one row for the filter: sums, ratios of sums, revenue per head (currency), heads."""
-    rows = _kpi_rows(con, store.fiscal_period(con, period), as_of, team, None)
-    return rows[rows["level"] == "total"][TEAM_COLUMNS].reset_index(drop=True)
+    return _team_rows(_kpi_rows(con, [store.fiscal_period(con, period)], as_of, team, None))
+
+
+def kpi_tables(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    as_of: date | None = None,
+    team: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (`rep_kpis`, `team_kpis`) for the filter from one query."""
+    rows = _kpi_rows(con, [store.fiscal_period(con, period)], as_of, team, None)
+    return _rep_rows(rows), _team_rows(rows)
+
+
+def rep_kpis_by_period(
+    con: duckdb.DuckDBPyConnection,
+    periods: list[str],
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> list[pd.DataFrame]:
+    """Return `rep_kpis` for each period label, in order, from one query."""
+    parsed = [store.fiscal_period(con, label) for label in periods]
+    rows = _kpi_rows(con, parsed, as_of, team, rep)
+    return [_rep_rows(_in_period(rows, p)) for p in parsed]
 
 
 def kpi_benchmarks(kpis: pd.DataFrame) -> pd.DataFrame:
@@ -204,18 +241,30 @@ def kpi_trend(
 ) -> pd.DataFrame:
     """Return long rows (period, rep, metric, value) for the last `periods` fiscal quarters."""
     start_month = store.get_settings(con)["fiscal_year_start_month"]
-    anchor = as_of or max(store.snapshot_dates(con), default=None) or date.today()
-    last = quarter_of(anchor, start_month)
-    frames = []
-    for back in range(periods - 1, -1, -1):
-        q = shift(last, -back, start_month)
-        reps = _rep_rows(_kpi_rows(con, q, as_of, team, rep))
-        long = reps.melt(id_vars=["rep"], value_vars=TREND_METRICS, var_name="metric")
-        long.insert(0, "period", q.label)
-        frames.append(long)
-    out = pd.concat(frames, ignore_index=True)
-    out["value"] = out["value"].astype(float)
-    return out[["period", "rep", "metric", "value"]]
+    # max over the rows, not over store.snapshot_dates: DuckDB reads it off row-group statistics
+    latest = con.execute("SELECT max(as_of) FROM opportunity_snapshot_rows").fetchone()[0]
+    last = quarter_of(as_of or latest or date.today(), start_month)
+    quarters = [shift(last, -back, start_month) for back in range(periods - 1, -1, -1)]
+    rows = _kpi_rows(con, quarters, as_of, team, rep)
+    position = {pd.Timestamp(q.start): k for k, q in enumerate(quarters)}
+    reps = rows[rows["level"] == "rep"].sort_values(
+        ["period_start", "bookings", "rep"], ascending=[True, False, True]
+    )
+    quarter = reps["period_start"].map(position).to_numpy(dtype=int)
+    values = reps[TREND_METRICS].to_numpy(dtype=float)
+    row, metric = np.divmod(np.arange(values.size), len(TREND_METRICS))
+    # quarter by quarter, metric by metric, reps by bookings: what melting each quarter gave
+    order = np.lexsort((row, metric, quarter[row]))
+    row, metric = row[order], metric[order]
+    labels = pd.Series([q.label for q in quarters])
+    return pd.DataFrame(
+        {
+            "period": labels.take(quarter[row]).reset_index(drop=True),
+            "rep": reps["rep"].take(row).reset_index(drop=True),
+            "metric": pd.Series(TREND_METRICS).take(metric).reset_index(drop=True),
+            "value": values[row, metric],
+        }
+    )
 
 
 def attainment_distribution(kpis: pd.DataFrame) -> pd.DataFrame:

@@ -44,9 +44,10 @@ def kpi_tiles(
     """
     start_month = store.get_settings(con)["fiscal_year_start_month"]
     team = rep_profile(con, rep).get("team")
-    now = k.rep_kpis(con, period, as_of=as_of, team=team)
     prior_label = shift(parse_period(period, start_month), -1, start_month).label
-    prior = k.rep_kpis(con, prior_label, as_of=as_of, rep=rep)
+    # a rep's own row does not depend on who else the filter keeps: one query for both periods
+    now, before = k.rep_kpis_by_period(con, [period, prior_label], as_of=as_of, team=team)
+    prior = before[before["rep"] == rep]
     bench = k.kpi_benchmarks(now).set_index("metric")
     ranks = k.percentile_ranks(now).set_index("rep")
     mine = now[now["rep"] == rep]

@@ -4,8 +4,9 @@
 --           appears and is open in both (a date changed at closing is a record, not a push);
 --   stale: stage, amount and close_date unchanged in every snapshot from t to A, A - t >= $stale_days.
 WITH snap AS (
+    -- max over the rows, not over snapshot_dates: DuckDB reads it off row-group statistics
     SELECT max(as_of) AS as_of
-    FROM snapshot_dates
+    FROM opportunity_snapshot_rows
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
 rep_team AS (SELECT rep, team FROM reps),
@@ -19,7 +20,9 @@ current AS (
       AND (CAST($team AS VARCHAR) IS NULL
            OR COALESCE(t.team, '(no team)') = CAST($team AS VARCHAR))
 ),
--- Only the history of the deals listed is read: a small slice of years of snapshots.
+-- Only the history of the deals listed is read: a small slice of years of snapshots. No
+-- snapshot lies between the one picked and $as_of, so $as_of itself bounds the scan (a
+-- constant filter, where a join on snap would compare every row); so do the ids.
 history AS (
     SELECT o.opportunity_id, o.as_of, o.stage, o.amount, o.close_date, o.is_closed,
            LAG(o.close_date) OVER w AS prev_close,
@@ -27,8 +30,10 @@ history AS (
            LAG(o.stage) OVER w AS prev_stage,
            LAG(o.amount) OVER w AS prev_amount,
            LAG(o.as_of) OVER w AS prev_as_of
-    FROM opportunity_snapshots o, snap
-    WHERE o.as_of <= snap.as_of
+    FROM opportunity_snapshots o
+    WHERE (CAST($as_of AS DATE) IS NULL OR o.as_of <= CAST($as_of AS DATE))
+      -- [$id_lo, $id_hi] holds every id listed: row groups of older deals are skipped unread
+      AND o.opportunity_id BETWEEN CAST($id_lo AS VARCHAR) AND CAST($id_hi AS VARCHAR)
       AND o.opportunity_id IN (SELECT opportunity_id FROM current)
     WINDOW w AS (PARTITION BY o.opportunity_id ORDER BY o.as_of)
 ),

@@ -3,8 +3,9 @@
 -- the reps the caller manages (reps.manager or reps.team equal to the caller), else of all
 -- owners in the $team filter. Errors are (call - actual) / actual, fractions; money as DOUBLE.
 WITH snap AS (
+    -- max over the rows, not over snapshot_dates: DuckDB reads it off row-group statistics
     SELECT max(as_of) AS as_of
-    FROM snapshot_dates
+    FROM opportunity_snapshot_rows
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
 won AS (

@@ -4,8 +4,9 @@
 -- and by competitor (dimension 'competitor'): deals, amount (DOUBLE) and their shares of all
 -- lost deals by count and by value (fractions).
 WITH snap AS (
+    -- max over the rows, not over snapshot_dates: DuckDB reads it off row-group statistics
     SELECT max(as_of) AS as_of
-    FROM snapshot_dates
+    FROM opportunity_snapshot_rows
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
 lost AS (

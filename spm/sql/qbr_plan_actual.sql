@@ -7,8 +7,9 @@
 -- [$hist_start, $hist_end). Actual: bookings. Money as DOUBLE; the latest note saved for the
 -- bucket in qbr_notes for period $period, keyed '<scope><dimension>: <value>'.
 WITH snap AS (
+    -- max over the rows, not over snapshot_dates: DuckDB reads it off row-group statistics
     SELECT max(as_of) AS as_of
-    FROM snapshot_dates
+    FROM opportunity_snapshot_rows
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
 won AS (

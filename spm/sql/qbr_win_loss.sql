@@ -3,8 +3,9 @@
 -- (dimension 'total'), per product and per rep: counts, amounts (DOUBLE), win rates by count
 -- and value (fractions) and the sales cycle of won deals (days, mean and median).
 WITH snap AS (
+    -- max over the rows, not over snapshot_dates: DuckDB reads it off row-group statistics
     SELECT max(as_of) AS as_of
-    FROM snapshot_dates
+    FROM opportunity_snapshot_rows
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 ),
 closed AS (

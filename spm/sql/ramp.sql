@@ -1,8 +1,9 @@
 -- Bookings per rep per month since hire (month 1 = the hire month), from the snapshot as of
 -- $as_of, for reps with a hire date; months after $max_months are left out.
 WITH snap AS (
+    -- max over the rows, not over snapshot_dates: DuckDB reads it off row-group statistics
     SELECT max(as_of) AS as_of
-    FROM snapshot_dates
+    FROM opportunity_snapshot_rows
     WHERE CAST($as_of AS DATE) IS NULL OR as_of <= CAST($as_of AS DATE)
 )
 SELECT r.rep, r.hire_date,
