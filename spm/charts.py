@@ -48,6 +48,29 @@ def kpi_trend(trend: pd.DataFrame, highlight: str | None = None) -> alt.FacetCha
     )
 
 
+def kpi_trend_quartiles(bands: pd.DataFrame) -> alt.FacetChart:
+    """Return small multiples of each KPI's team median by quarter, shaded 25th-75th percentile."""
+    base = alt.Chart(bands).encode(
+        x=alt.X("period:N", title=None, sort=sorted(bands["period"].unique())),
+        tooltip=[
+            alt.Tooltip("period:N"),
+            alt.Tooltip("metric:N"),
+            alt.Tooltip("reps:Q", title="Reps"),
+            alt.Tooltip("p25:Q", title="25th percentile", format=",.2f"),
+            alt.Tooltip("median:Q", title="Median", format=",.2f"),
+            alt.Tooltip("p75:Q", title="75th percentile", format=",.2f"),
+        ],
+    )
+    band = base.mark_area(opacity=0.25, color=BLUE).encode(y=alt.Y("p25:Q", title=None), y2="p75:Q")
+    line = base.mark_line(point=True, color=BLUE).encode(y="median:Q")
+    return (
+        (band + line)
+        .properties(width=220, height=140)
+        .facet(facet=alt.Facet("metric:N", title=None), columns=3)
+        .resolve_scale(y="independent")
+    )
+
+
 def ramp_curves(curves: pd.DataFrame, focus: str | None = None, symbol: str = "$") -> alt.Chart:
     """Return cumulative bookings by month since hire, one line per rep, `focus` highlighted."""
     data = curves.assign(is_focus=curves["rep"].eq(focus) if focus else True)

@@ -55,3 +55,21 @@ def test_kpi_trend_facets_by_metric():
     spec = charts.kpi_trend(trend, highlight="Ann").to_dict()
     assert spec["facet"]["field"] == "metric"
     assert [r["value"] for r in _data(spec)] == [1.0, 3.0]
+
+
+def test_kpi_trend_quartiles_draws_the_median_and_the_middle_half():
+    bands = pd.DataFrame(
+        {"period": ["2026-Q1", "2026-Q2"], "metric": ["won", "won"], "reps": [40, 41],
+         "p25": [1.0, 2.0], "median": [2.0, 3.0], "p75": [4.0, 5.0]}
+    )  # fmt: skip
+    spec = charts.kpi_trend_quartiles(bands).to_dict()
+    layers = spec["spec"]["layer"]
+    assert [layer["mark"]["type"] for layer in layers] == ["area", "line"]
+    assert (
+        layers[0]["encoding"]["y"]["field"] == "p25"
+        and layers[0]["encoding"]["y2"]["field"] == "p75"
+    )
+    assert layers[1]["encoding"]["y"]["field"] == "median"
+    assert spec["facet"]["field"] == "metric"
+    data = next(iter(spec["datasets"].values()))
+    assert [row["median"] for row in data] == [2.0, 3.0]

@@ -370,3 +370,22 @@ def test_team_figures_add_up_from_reps(deals):
         assert team["win_rate"] == pytest.approx(won / len(deals) if deals else NA, nan_ok=True)
     finally:
         con.close()
+
+
+def test_trend_quartiles_by_period_and_metric():
+    trend = pd.DataFrame(
+        {
+            "period": ["2026-Q1"] * 5 + ["2026-Q2"],
+            "rep": ["a", "b", "c", "d", "e", "a"],
+            "metric": ["bookings"] * 6,
+            "value": [10.0, 20.0, 30.0, 40.0, None, 7.0],
+        }
+    )
+    got = kpis.trend_quartiles(trend)
+    # Q1: four values (e has none); linear interpolation: 17.5, 25, 32.5
+    assert got.to_dict("records") == [
+        {"period": "2026-Q1", "metric": "bookings", "reps": 4, "p25": 17.5, "median": 25.0,
+         "p75": 32.5},
+        {"period": "2026-Q2", "metric": "bookings", "reps": 1, "p25": 7.0, "median": 7.0,
+         "p75": 7.0},
+    ]  # fmt: skip

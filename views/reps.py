@@ -15,6 +15,9 @@ from spm.metrics import coaching, hygiene, kpis, one_on_one
 from spm.periods import parse_period
 from spm.ui import state, widgets
 
+# Beyond this many reps one line each is unreadable (and megabytes for the browser to draw).
+MAX_TREND_LINES = 40
+
 st.title("Rep KPIs")
 if not state.has_snapshots():
     widgets.empty_state("Rep KPIs need an opportunities export: load one on the Data page.")
@@ -116,8 +119,24 @@ def _team_view() -> None:
         trend = state.cached(kpis.kpi_trend)(8, as_of=f.as_of, team=f.team)
         picked = trend[trend["metric"].isin(["bookings", "attainment", "win_rate", "ads",
                                               "cycle_days", "won"])]  # fmt: skip
-        st.altair_chart(charts.kpi_trend(picked), width="content")
-        widgets.table(trend, "kpi trend")
+        if trend["rep"].nunique() <= MAX_TREND_LINES:
+            st.altair_chart(charts.kpi_trend(picked), width="content")
+            widgets.table(trend, "kpi trend")
+        else:
+            bands = kpis.trend_quartiles(picked)
+            st.caption(
+                f"{trend['rep'].nunique():,} reps: the line is the median rep, the shading the "
+                "middle half (25th to 75th percentile). Pick a team to see each rep's line."
+            )
+            st.altair_chart(charts.kpi_trend_quartiles(bands), width="content")
+            widgets.table(kpis.trend_quartiles(trend), "kpi trend quartiles")
+            st.download_button(
+                "Download every rep's trend (CSV)",
+                safe_csv(trend),
+                file_name="rep_kpi_trend.csv",
+                mime="text/csv",
+                icon=":material/download:",
+            )
 
 
 def _one_on_one(rep: str) -> None:
