@@ -6,6 +6,7 @@ Each figure is the median of `runs` runs, in milliseconds.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import importlib
 import json
@@ -25,6 +26,7 @@ from urllib.parse import quote
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from spm import derived, forecast, reference, store
 from spm.metrics import kpis, summary
@@ -54,6 +56,12 @@ def _encode(value: Any) -> Any:
     """Return `value` as JSON-ready data, dates and spm dataclasses tagged to come back."""
     if isinstance(value, date):
         return {"__date__": value.isoformat()}
+    if isinstance(value, pd.DataFrame):  # e.g. a roster the Plans page passes on: Arrow IPC
+        sink = pa.BufferOutputStream()
+        table = pa.Table.from_pandas(value)
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return {"__frame__": base64.b64encode(sink.getvalue().to_pybytes()).decode("ascii")}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         kind = type(value)
         fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
@@ -71,6 +79,9 @@ def _decode(value: Any) -> Any:
         return [_decode(v) for v in value]
     if isinstance(value, dict) and "__date__" in value:
         return date.fromisoformat(value["__date__"])
+    if isinstance(value, dict) and "__frame__" in value:
+        data = base64.b64decode(value["__frame__"])
+        return pa.ipc.open_stream(data).read_all().to_pandas()
     if isinstance(value, dict) and "__dataclass__" in value:
         kind = resolve(value["__dataclass__"])
         if not (kind.__module__.startswith("spm.") and dataclasses.is_dataclass(kind)):
