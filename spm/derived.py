@@ -34,6 +34,7 @@ _STATEMENTS = {
     "counts": "INSERT INTO main.stage_history SELECT * FROM _spm_build",
     "counts_temp": "CREATE OR REPLACE TEMP TABLE stage_history AS SELECT * FROM _spm_build",
     "runs": "CREATE OR REPLACE TABLE main.deal_stage_runs AS SELECT * FROM _spm_build",
+    "flags": "CREATE OR REPLACE TABLE main.deal_flags_latest AS SELECT * FROM _spm_build",
 }
 # (packaged query, statement into the file, statement into TEMP), in build order
 _BUILDS = [
@@ -55,7 +56,7 @@ def _materialise(
 
 # Tables that only cache what the row tables determine: never user data, safe to empty.
 CACHE_TABLES = ("derived_state", "deal_stage_history", "stage_history", "forecast_points")
-CACHE_TABLES += ("deal_stage_runs",)
+CACHE_TABLES += ("deal_stage_runs", "deal_flags_latest")
 CACHE_TABLES += ("snapshot_date_cache", "snapshot_date_state")  # store.cache_snapshot_dates
 
 POINT_KEYS = ["period", "as_of", "team", "rep", "seed", "draws", "min_deals"]
@@ -170,6 +171,33 @@ def stage_runs_date(con: duckdb.DuckDBPyConnection) -> date | None:
     return con.execute("SELECT max(as_of) FROM opportunity_snapshot_rows").fetchall()[0][0]
 
 
+DEAL_FLAGS = "deal_flags_latest"
+
+
+def _build_deal_flags(con: duckdb.DuckDBPyConnection, fp: str) -> None:
+    from spm.metrics import hygiene  # hygiene reads this table; import here to keep layers apart
+
+    con.register("_spm_build", hygiene.deal_flags_live(con))
+    try:
+        con.execute(_STATEMENTS["flags"])
+    finally:
+        con.unregister("_spm_build")
+    con.execute("INSERT OR REPLACE INTO main.derived_state VALUES (?, ?)", [DEAL_FLAGS, fp])
+
+
+def deal_flags_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """Return the snapshot date deal_flags_latest holds every open deal's flags for, or None.
+
+    The table is hygiene.deal_flags_live for everyone as of the latest snapshot; a stale one is
+    rebuilt when this connection may write, otherwise callers compute the flags live.
+    """
+    fp = fingerprint(con)
+    if _stored(con, DEAL_FLAGS) != fp:
+        if _read_only(con) or not _write(con, lambda: _build_deal_flags(con, fp)):
+            return None
+    return con.execute("SELECT max(as_of) FROM opportunity_snapshot_rows").fetchall()[0][0]
+
+
 def stored_points(
     con: duckdb.DuckDBPyConnection, fp: str, key: dict[str, Any]
 ) -> dict[Any, dict[str, Any]]:
@@ -233,6 +261,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
 
     ensure_stage_history(con)
     stage_runs_date(con)
+    deal_flags_date(con)
     dates = con.execute("SELECT max(as_of) FROM snapshot_dates").fetchone()
     if dates and dates[0] is not None:
         forecast.warm_trend(con, dates[0])

@@ -121,3 +121,19 @@ def test_stored_stage_runs_equal_the_live_query(con):
     assert pd.Timestamp(early["entered"].max()) <= pd.Timestamp(S2)
     _add_lost_deal(con)  # stale until rebuilt; a read-only connection would use the live query
     assert "N1" in set(pipeline.stage_runs(con)["opportunity_id"])
+
+
+def test_stored_deal_flags_equal_the_live_ones_and_follow_the_thresholds(con):
+    from spm.metrics import hygiene
+
+    _load(con)
+    assert derived.deal_flags_date(con) == S4
+    pd.testing.assert_frame_equal(hygiene.deal_flags(con), hygiene.deal_flags_live(con))
+    pd.testing.assert_frame_equal(
+        hygiene.deal_flags(con, rep="ana"), hygiene.deal_flags_live(con, rep="ana")
+    )
+    # open at S4: A5 and A6 unchanged since S3 (7 days before); A4's close date moved at S4
+    assert not hygiene.deal_flags(con)["stale"].any()
+    store.save_settings(con, {"stale_days": 7})
+    stale = hygiene.deal_flags(con)
+    assert set(stale.loc[stale["stale"], "opportunity_id"]) == {"A5", "A6"}

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from spm import sql, store
+from spm import derived, sql, store
 
 FLAGS = ("past_due", "pushed", "stale", "missing_amount", "missing_close_date")
 
@@ -52,6 +52,28 @@ def deal_flags(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return open deals as of `as_of` with push count, days unchanged and each hygiene flag."""
+    latest = derived.deal_flags_date(con)
+    if latest is not None and as_of_snapshot(con, as_of) == latest:
+        return sql.run(con, "deal_flags_stored", team=team, rep=rep)
+    return deal_flags_live(con, as_of, team, rep)
+
+
+def as_of_snapshot(con: duckdb.DuckDBPyConnection, as_of: date | None) -> date | None:
+    """Return the date of the snapshot as of `as_of` (the latest on or before it)."""
+    return con.execute(
+        "SELECT max(as_of) FROM snapshot_dates WHERE CAST(? AS DATE) IS NULL"
+        " OR as_of <= CAST(? AS DATE)",
+        [as_of, as_of],
+    ).fetchall()[0][0]
+
+
+def deal_flags_live(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return `deal_flags` computed from the snapshot history (what spm.derived stores)."""
     settings = store.get_settings(con)
     id_lo, id_hi = _open_id_span(con, as_of, rep)
     return sql.run(

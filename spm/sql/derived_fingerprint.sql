@@ -1,8 +1,9 @@
 -- What the pre-aggregated tables (spm.derived) are computed from, as one string: snapshot and
 -- rep row counts and newest load ids (DuckDB answers these from table statistics, so this costs
 -- milliseconds on 18M rows), the loads table (an undo changes a status), the stage mapping's
--- flags and probabilities, and the fiscal-year start. Any load, undo or stage/calendar edit
--- changes it; so does a plain SQL insert, which never bumps the data version.
+-- flags and probabilities, the fiscal-year start and the hygiene thresholds. Any load, undo,
+-- stage or settings edit changes it; so does a plain SQL insert, which never bumps the data
+-- version.
 SELECT concat_ws('|',
     (SELECT concat_ws(':', count(*), COALESCE(max(load_id), 0))
      FROM opportunity_snapshot_rows),
@@ -13,5 +14,7 @@ SELECT concat_ws('|',
     (SELECT COALESCE(md5(string_agg(concat_ws(',', lower(stage), stage_order, is_closed, is_won,
                                               probability), ';' ORDER BY lower(stage))), '')
      FROM stages),
-    (SELECT COALESCE(max(value), '') FROM settings WHERE key = 'fiscal_year_start_month')
+    (SELECT COALESCE(string_agg(concat_ws('=', key, value), ';' ORDER BY key), '')
+     FROM settings
+     WHERE key IN ('fiscal_year_start_month', 'stale_days', 'pushed_times'))
 ) AS fingerprint
