@@ -462,10 +462,16 @@ def _saved(inputs: dict) -> None:
                 _flash(f"Load #{int(applied)} undone: the quotas before it are back.")
 
 
-tab_plan, tab_team, tab_scenarios = st.tabs(["Business plans", "Team view", "Quota scenarios"])
-with tab_plan:
-    _plan_tab()
-with tab_team:
-    _team_tab()
-with tab_scenarios:
-    _scenario_tab()
+# Only the open tab runs (?tab=Quota+scenarios opens that one): the scenario tab simulates.
+tab_plan, tab_team, tab_scenarios = st.tabs(
+    ["Business plans", "Team view", "Quota scenarios"], key="tab", bind="query-params"
+)
+if tab_plan.open:
+    with tab_plan:
+        _plan_tab()
+if tab_team.open:
+    with tab_team:
+        _team_tab()
+if tab_scenarios.open:
+    with tab_scenarios:
+        _scenario_tab()
