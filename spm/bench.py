@@ -38,14 +38,17 @@ TODAY = date(2026, 11, 23)
 
 Call = Callable[[duckdb.DuckDBPyConnection], object]
 
-# bench case -> the page's URL path (the one-on-one view is the Reps page with a rep chosen)
+# bench case -> the page's URL path (the one-on-one view is the Reps page with a rep chosen;
+# on Pipeline and Plans only the open tab runs, so their heaviest other tab is a case too)
 PAGES = {
     "home": "/",
     "forecast": "/forecast",
     "pipeline": "/pipeline",
+    "pipeline_funnel": "/pipeline?tab=Funnel",
     "reps": "/reps",
     "one_on_one": "/reps?rep={rep}",
     "plans": "/plans",
+    "plans_scenarios": "/plans?tab=Quota+scenarios",
     "qbr": "/qbr",
     "data": "/data",
 }

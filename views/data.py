@@ -154,7 +154,7 @@ with upload_tab:
         st.success("Demo company loaded: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 with history_tab:
-    loads = ingest.load_history(con)
+    loads = state.cached(ingest.load_history)()
     if loads.empty:
         st.info("Nothing loaded yet.")
     else:
@@ -177,7 +177,7 @@ with history_tab:
                     state.refresh(con)
                     st.success(f"Load #{target} undone; the previous data is back.")
                     st.rerun()
-        rejects = ingest.rejects_of(con)
+        rejects = state.cached(ingest.rejects_of)()
         st.subheader("Rejected rows")
         if rejects.empty:
             st.caption("No rejected rows.")
@@ -185,7 +185,7 @@ with history_tab:
             widgets.table(rejects, "rejects")
 
 with snapshot_tab:
-    snaps = metrics.snapshot_list(con)
+    snaps = state.cached(metrics.snapshot_list)()
     if snaps.empty:
         st.info("No opportunity snapshots yet. Each opportunities export you load adds one.")
     else:
