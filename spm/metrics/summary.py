@@ -23,7 +23,9 @@ def summary(
 
 def snapshot_list(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
     """Return the newest `limit` snapshots (all by default): as_of, deals, open, open amount."""
-    return sql.run(con, "snapshot_list", limit=limit)
+    dates = store.snapshot_dates(con)
+    since = dates[-limit] if limit and len(dates) >= limit else None
+    return sql.run(con, "snapshot_list", since=since)
 
 
 def loaded_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
