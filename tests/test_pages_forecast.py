@@ -81,13 +81,14 @@ def test_forecast_page_shows_the_rollup_matching_the_functions(demo_db, use_db):
     ]
     rollup_table = at.dataframe[0].value
     assert rollup_table["rep"].tolist() == roll["rep"].tolist()
-    # an open quarter: accuracy says to pick a closed one
+    # an open quarter: accuracy says to pick a closed one (only the open tab runs)
+    at = app("views/forecast.py", period="2026-Q4", tab="Accuracy")
     assert "2026-Q4 is not closed yet" in texts(at)
 
 
 def test_forecast_page_accuracy_for_a_closed_quarter(demo_db, use_db):
     use_db(demo_db)
-    at = app("views/forecast.py", period="2026-Q3")
+    at = app("views/forecast.py", period="2026-Q3", tab="Accuracy")
     assert not at.exception and not at.error
     assert "Actual bookings" in texts(at)
 
@@ -97,12 +98,13 @@ def test_forecast_call_and_must_win_are_saved(tmp_path, use_db):
     con = store.connect(db)
     build_demo(con, today=TODAY)
     con.close()
-    at = app("views/forecast.py", period="2026-Q4")
+    at = app("views/forecast.py", period="2026-Q4", tab="Trend & calls")
     at.number_input[0].set_value(1_400_000.0)
     at.number_input[1].set_value(1_900_000.0)
     [b for b in at.button if b.label == "Save call"][0].click().run()
     assert not at.exception and not at.error
     assert any("Call saved for Kelly Morgan" in s.value for s in at.success)
+    at = app("views/forecast.py", period="2026-Q4", tab="Must-win deals")
     at.button(key="save_must_win").click().run()
     assert not at.exception and not at.error
     con = store.connect(db)
@@ -122,7 +124,7 @@ def test_forecast_call_mistake_shows_an_error(tmp_path, use_db):
     con = store.connect(db)
     build_demo(con, today=TODAY)
     con.close()
-    at = app("views/forecast.py", period="2026-Q4")
+    at = app("views/forecast.py", period="2026-Q4", tab="Trend & calls")
     at.number_input[0].set_value(2_000_000.0)
     at.number_input[1].set_value(1_000_000.0)
     [b for b in at.button if b.label == "Save call"][0].click().run()

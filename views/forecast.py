@@ -91,241 +91,263 @@ tab_names = [
     "Accuracy",
     "Win rates & calibration",
 ]
-t_roll, t_trend, t_changes, t_must, t_acc, t_rates = st.tabs(tab_names)
+# Only the open tab runs (its charts and queries); ?tab=Accuracy links to one.
+t_roll, t_trend, t_changes, t_must, t_acc, t_rates = st.tabs(
+    tab_names, key="tab", bind="query-params"
+)
 history = forecast.history_note(con)
 
-with t_roll:
-    if roll.empty:
-        st.info(f"No reps or deals in {f.period}. Pick another period in the sidebar.")
-    else:
-        st.markdown("**By rep**")
-        widgets.table(roll, f"forecast rollup {f.period}", money_cols=MONEY)
-        st.markdown("**By team and manager**")
-        widgets.table(
-            forecast.rollup_by_manager(roll), f"forecast by manager {f.period}", money_cols=MONEY
-        )
-
-with t_trend:
-    calls = forecast.forecast_calls(con, f.period, team=f.team)
-    if history:
-        st.info(history, icon=":material/history:")
-    else:
-        trend = state.cached(forecast.forecast_trend)(f.period, team=f.team, rep=f.rep)
-        if trend.empty:
-            st.info(
-                f"No snapshot is dated inside {f.period}: the trend starts with the first "
-                "snapshot of the period."
-            )
+if t_roll.open:
+    with t_roll:
+        if roll.empty:
+            st.info(f"No reps or deals in {f.period}. Pick another period in the sidebar.")
         else:
-            st.altair_chart(
-                forecast.trend_chart(trend, None if f.rep else calls, symbol), width="stretch"
-            )
-            st.caption(
-                "Lines: closed to date, Commit, Best case and statistical P50 at each weekly "
-                "snapshot; shaded: statistical P10–P90; dashed red: quota; diamonds: manager calls."
-            )
+            st.markdown("**By rep**")
+            widgets.table(roll, f"forecast rollup {f.period}", money_cols=MONEY)
+            st.markdown("**By team and manager**")
             widgets.table(
-                trend,
-                f"forecast trend {f.period}",
-                money_cols=tuple(c for c in trend.columns if c != "as_of"),
+                forecast.rollup_by_manager(roll),
+                f"forecast by manager {f.period}",
+                money_cols=MONEY,
             )
-    st.markdown("**Manager forecast call**")
-    names = forecast.managers(con, team=f.team)
-    with st.form("forecast_call", clear_on_submit=False):
-        c = st.columns([2, 2, 2, 2])
-        if names:
-            manager = c[0].selectbox("Manager", names, key="call_manager")
+
+if t_trend.open:
+    with t_trend:
+        calls = forecast.forecast_calls(con, f.period, team=f.team)
+        if history:
+            st.info(history, icon=":material/history:")
         else:
-            manager = c[0].text_input("Manager", key="call_manager")
-        commit = c[1].number_input(
-            f"Commit ({symbol})", min_value=0.0, value=round(totals["commit"], -3), step=1000.0
-        )
-        best = c[2].number_input(
-            f"Best case ({symbol})",
-            min_value=0.0,
-            value=round(totals["best_case"], -3),
-            step=1000.0,
-        )
-        called_on = c[3].date_input("Called on", value=date.today())
-        note = st.text_input("Note", placeholder="What the call rests on, what would change it")
-        if st.form_submit_button("Save call"):
-            try:
-                forecast.save_forecast_call(
-                    con, f.period, str(manager or ""), commit, best, called_on, note
+            trend = state.cached(forecast.forecast_trend)(f.period, team=f.team, rep=f.rep)
+            if trend.empty:
+                st.info(
+                    f"No snapshot is dated inside {f.period}: the trend starts with the first "
+                    "snapshot of the period."
                 )
-                st.success(f"Call saved for {manager}, {f.period}.")
-                calls = forecast.forecast_calls(con, f.period, team=f.team)
-            except ValueError as exc:
-                st.error(f"Call not saved: {exc}")
-    if len(calls):
-        widgets.table(
-            calls, f"forecast calls {f.period}", money_cols=("commit", "best_case", "actual")
-        )
-        if not calls["period_closed"].any():
-            st.caption("Actual is bookings to date; errors appear once the period has closed.")
-    else:
-        st.caption("No calls saved for this period yet.")
-
-with t_changes:
-    since_choice = st.radio(
-        "Compare with",
-        ["previous snapshot", "start of the quarter"],
-        horizontal=True,
-        key="changes_since",
-    )
-    since = period.start if since_choice == "start of the quarter" else None
-    try:
-        changes = state.cached(forecast.what_changed)(
-            f.period, as_of=f.as_of, since=since, team=f.team, rep=f.rep
-        )
-    except forecast.ForecastError as exc:
-        st.info(str(exc), icon=":material/history:")
-    else:
-        s0, s1 = changes.attrs["s0"], changes.attrs["s1"]
-        changes = changes.copy()
-        changes.attrs = {}  # dates in attrs cannot go to the browser
-        st.caption(
-            f"Deals closing in {f.period}: snapshot {s0:%d %b %Y} → {s1:%d %b %Y}. Value = the "
-            "amount in question (the change itself for amount up/down)."
-        )
-        left, right = st.columns([1, 3])
-        with left:
-            widgets.table(
-                forecast.change_totals(changes), f"change totals {f.period}", money_cols=("value",)
-            )
-        with right:
-            if changes.empty:
-                st.info("Nothing changed for deals in this period between these snapshots.")
             else:
-                widgets.table(
-                    changes,
-                    f"deal changes {f.period}",
-                    money_cols=("amount_before", "amount_after", "value"),
+                st.altair_chart(
+                    forecast.trend_chart(trend, None if f.rep else calls, symbol), width="stretch"
                 )
-
-with t_must:
-    candidates = forecast.must_win_candidates(con, f.period, as_of=f.as_of, team=f.team, rep=f.rep)
-    if candidates.empty:
-        st.info(f"No open deals close in {f.period} in this snapshot.")
-    else:
-        marked_any = bool(candidates["marked"].any())
-        st.caption(
-            "Tick the deals that decide the quarter and save; they are remembered for the period. "
-            + (
-                ""
-                if marked_any
-                else "Pre-ticked: the largest open deals that together close the gap to quota."
+                st.caption(
+                    "Lines: closed to date, Commit, Best case and statistical P50 at each weekly "
+                    "snapshot; shaded: statistical P10–P90; dashed red: quota; diamonds: manager "
+                    "calls."
+                )
+                widgets.table(
+                    trend,
+                    f"forecast trend {f.period}",
+                    money_cols=tuple(c for c in trend.columns if c != "as_of"),
+                )
+        st.markdown("**Manager forecast call**")
+        names = forecast.managers(con, team=f.team)
+        with st.form("forecast_call", clear_on_submit=False):
+            c = st.columns([2, 2, 2, 2])
+            if names:
+                manager = c[0].selectbox("Manager", names, key="call_manager")
+            else:
+                manager = c[0].text_input("Manager", key="call_manager")
+            commit = c[1].number_input(
+                f"Commit ({symbol})", min_value=0.0, value=round(totals["commit"], -3), step=1000.0
             )
-        )
-        editor = candidates.assign(
-            must_win=candidates["marked"] if marked_any else candidates["suggested"]
-        )
-        shown_cols = ["must_win", "opportunity_id", "rep", "stage", "forecast_category"]
-        shown_cols += ["amount", "close_date", "risk", "name"]
-        edited = st.data_editor(
-            editor[shown_cols],
-            hide_index=True,
-            width="stretch",
-            disabled=[c for c in shown_cols if c != "must_win"],
-            column_config={
-                "must_win": st.column_config.CheckboxColumn("must win"),
-                "amount": st.column_config.NumberColumn("amount", format=f"{symbol}%,.0f"),
-                "close_date": st.column_config.DateColumn("close date", format="YYYY-MM-DD"),
-            },
-            key="must_win_editor",
-        )
-        if st.button("Save must-win deals", key="save_must_win", icon=":material/flag:"):
-            chosen = edited.loc[edited["must_win"].astype(bool), "opportunity_id"].tolist()
-            forecast.save_must_win(con, f.period, chosen, candidates["opportunity_id"].tolist())
-            st.success(f"{len(chosen)} must-win deal(s) saved for {f.period}.")
-        must = forecast.must_win_deals(con, f.period, as_of=f.as_of, team=f.team, rep=f.rep)
-        st.markdown(f"**Must-win deals** ({widgets.money_text(must['amount'].sum())})")
-        widgets.table(
-            must[
-                [
-                    "opportunity_id",
-                    "rep",
-                    "stage",
-                    "forecast_category",
-                    "amount",
-                    "close_date",
-                    "risk",
-                    "status",
-                    "name",
-                    "account",
-                ]
-            ],  # fmt: skip
-            f"must-win deals {f.period}",
-            money_cols=("amount",),
-        )
+            best = c[2].number_input(
+                f"Best case ({symbol})",
+                min_value=0.0,
+                value=round(totals["best_case"], -3),
+                step=1000.0,
+            )
+            called_on = c[3].date_input("Called on", value=date.today())
+            note = st.text_input("Note", placeholder="What the call rests on, what would change it")
+            if st.form_submit_button("Save call"):
+                try:
+                    forecast.save_forecast_call(
+                        con, f.period, str(manager or ""), commit, best, called_on, note
+                    )
+                    st.success(f"Call saved for {manager}, {f.period}.")
+                    calls = forecast.forecast_calls(con, f.period, team=f.team)
+                except ValueError as exc:
+                    st.error(f"Call not saved: {exc}")
+        if len(calls):
+            widgets.table(
+                calls, f"forecast calls {f.period}", money_cols=("commit", "best_case", "actual")
+            )
+            if not calls["period_closed"].any():
+                st.caption("Actual is bookings to date; errors appear once the period has closed.")
+        else:
+            st.caption("No calls saved for this period yet.")
 
-with t_acc:
-    latest = forecast.snapshot_on_or_before(con, None)
-    last_closed = shift(
-        quarter_of(latest, settings["fiscal_year_start_month"]),
-        -1,
-        settings["fiscal_year_start_month"],
-    )
-    if history:
-        st.info(history, icon=":material/history:")
-    else:
+if t_changes.open:
+    with t_changes:
+        since_choice = st.radio(
+            "Compare with",
+            ["previous snapshot", "start of the quarter"],
+            horizontal=True,
+            key="changes_since",
+        )
+        since = period.start if since_choice == "start of the quarter" else None
         try:
-            accuracy = state.cached(forecast.forecast_accuracy)(f.period, team=f.team, rep=f.rep)
-            by_rep = state.cached(forecast.forecast_accuracy_by_rep)(
-                f.period, team=f.team, rep=f.rep
+            changes = state.cached(forecast.what_changed)(
+                f.period, as_of=f.as_of, since=since, team=f.team, rep=f.rep
             )
         except forecast.ForecastError as exc:
-            st.info(
-                f"{exc}. Pick a closed quarter such as {last_closed.label} in the sidebar.",
-                icon=":material/event_available:",
-            )
+            st.info(str(exc), icon=":material/history:")
         else:
-            if accuracy.empty:
-                st.info(f"No snapshot is dated inside {f.period}, so there is nothing to score.")
-            else:
-                final = accuracy.iloc[0]["actual"]
-                st.caption(
-                    f"Actual bookings {widgets.money_text(final)}. Error = (forecast − actual) / "
-                    "actual at the last snapshot of each week; above 0 = over-forecast."
-                )
-                st.altair_chart(forecast.accuracy_chart(accuracy), width="stretch")
+            s0, s1 = changes.attrs["s0"], changes.attrs["s1"]
+            changes = changes.copy()
+            changes.attrs = {}  # dates in attrs cannot go to the browser
+            st.caption(
+                f"Deals closing in {f.period}: snapshot {s0:%d %b %Y} → {s1:%d %b %Y}. Value = the "
+                "amount in question (the change itself for amount up/down)."
+            )
+            left, right = st.columns([1, 3])
+            with left:
                 widgets.table(
-                    accuracy,
-                    f"forecast accuracy {f.period}",
-                    money_cols=("actual", "commit", "best_case", "statistical"),
+                    forecast.change_totals(changes),
+                    f"change totals {f.period}",
+                    money_cols=("value",),
                 )
-                st.markdown("**Per rep** (mean absolute error over the weeks)")
-                summary = forecast.accuracy_summary(by_rep)
-                widgets.table(summary, f"accuracy by rep {f.period}", money_cols=("actual",))
-                with st.expander("Per rep and week"):
+            with right:
+                if changes.empty:
+                    st.info("Nothing changed for deals in this period between these snapshots.")
+                else:
                     widgets.table(
-                        by_rep,
-                        f"accuracy by rep and week {f.period}",
-                        money_cols=("actual", "commit", "best_case", "statistical"),
+                        changes,
+                        f"deal changes {f.period}",
+                        money_cols=("amount_before", "amount_after", "value"),
                     )
 
-with t_rates:
-    if history:
-        st.info(history, icon=":material/history:")
-    rates = state.cached(forecast.stage_win_rates)(as_of=f.as_of)
-    st.markdown("**Stage-to-win rates** used by the statistical forecast")
-    st.caption(
-        f"Of the deals seen open in a stage that have closed, the share won. Stages with fewer "
-        f"than {forecast.MIN_CLOSED_DEALS} closed deals use the stage mapping's default."
-    )
-    widgets.table(rates, "stage win rates")
-    cal = state.cached(forecast.calibration)(as_of=f.as_of)
-    st.markdown("**Calibration**: predicted probability vs realised win rate on closed deals")
-    if cal.empty:
-        st.caption("No closed deals with stage history yet.")
-    else:
-        left, right = st.columns([2, 3])
-        with left:
-            st.altair_chart(forecast.calibration_chart(cal), width="stretch")
-        with right:
-            widgets.table(cal, "calibration")
+if t_must.open:
+    with t_must:
+        candidates = forecast.must_win_candidates(
+            con, f.period, as_of=f.as_of, team=f.team, rep=f.rep
+        )
+        if candidates.empty:
+            st.info(f"No open deals close in {f.period} in this snapshot.")
+        else:
+            marked_any = bool(candidates["marked"].any())
             st.caption(
-                "Statistical: the stage's win rate known when the deal entered the stage (no "
-                "look-ahead). Stage mapping: the default probability. Points under the dashed "
-                "diagonal are over-optimistic."
+                "Tick the deals that decide the quarter and save; they are remembered for the "
+                "period. "
+                + (
+                    ""
+                    if marked_any
+                    else "Pre-ticked: the largest open deals that together close the gap to quota."
+                )
             )
+            editor = candidates.assign(
+                must_win=candidates["marked"] if marked_any else candidates["suggested"]
+            )
+            shown_cols = ["must_win", "opportunity_id", "rep", "stage", "forecast_category"]
+            shown_cols += ["amount", "close_date", "risk", "name"]
+            edited = st.data_editor(
+                editor[shown_cols],
+                hide_index=True,
+                width="stretch",
+                disabled=[c for c in shown_cols if c != "must_win"],
+                column_config={
+                    "must_win": st.column_config.CheckboxColumn("must win"),
+                    "amount": st.column_config.NumberColumn("amount", format=f"{symbol}%,.0f"),
+                    "close_date": st.column_config.DateColumn("close date", format="YYYY-MM-DD"),
+                },
+                key="must_win_editor",
+            )
+            if st.button("Save must-win deals", key="save_must_win", icon=":material/flag:"):
+                chosen = edited.loc[edited["must_win"].astype(bool), "opportunity_id"].tolist()
+                forecast.save_must_win(con, f.period, chosen, candidates["opportunity_id"].tolist())
+                st.success(f"{len(chosen)} must-win deal(s) saved for {f.period}.")
+            must = forecast.must_win_deals(con, f.period, as_of=f.as_of, team=f.team, rep=f.rep)
+            st.markdown(f"**Must-win deals** ({widgets.money_text(must['amount'].sum())})")
+            widgets.table(
+                must[
+                    [
+                        "opportunity_id",
+                        "rep",
+                        "stage",
+                        "forecast_category",
+                        "amount",
+                        "close_date",
+                        "risk",
+                        "status",
+                        "name",
+                        "account",
+                    ]
+                ],  # fmt: skip
+                f"must-win deals {f.period}",
+                money_cols=("amount",),
+            )
+
+if t_acc.open:
+    with t_acc:
+        latest = forecast.snapshot_on_or_before(con, None)
+        last_closed = shift(
+            quarter_of(latest, settings["fiscal_year_start_month"]),
+            -1,
+            settings["fiscal_year_start_month"],
+        )
+        if history:
+            st.info(history, icon=":material/history:")
+        else:
+            try:
+                accuracy = state.cached(forecast.forecast_accuracy)(
+                    f.period, team=f.team, rep=f.rep
+                )
+                by_rep = state.cached(forecast.forecast_accuracy_by_rep)(
+                    f.period, team=f.team, rep=f.rep
+                )
+            except forecast.ForecastError as exc:
+                st.info(
+                    f"{exc}. Pick a closed quarter such as {last_closed.label} in the sidebar.",
+                    icon=":material/event_available:",
+                )
+            else:
+                if accuracy.empty:
+                    st.info(
+                        f"No snapshot is dated inside {f.period}, so there is nothing to score."
+                    )
+                else:
+                    final = accuracy.iloc[0]["actual"]
+                    st.caption(
+                        f"Actual bookings {widgets.money_text(final)}. Error = (forecast − actual) "
+                        "/ "
+                        "actual at the last snapshot of each week; above 0 = over-forecast."
+                    )
+                    st.altair_chart(forecast.accuracy_chart(accuracy), width="stretch")
+                    widgets.table(
+                        accuracy,
+                        f"forecast accuracy {f.period}",
+                        money_cols=("actual", "commit", "best_case", "statistical"),
+                    )
+                    st.markdown("**Per rep** (mean absolute error over the weeks)")
+                    summary = forecast.accuracy_summary(by_rep)
+                    widgets.table(summary, f"accuracy by rep {f.period}", money_cols=("actual",))
+                    with st.expander("Per rep and week"):
+                        widgets.table(
+                            by_rep,
+                            f"accuracy by rep and week {f.period}",
+                            money_cols=("actual", "commit", "best_case", "statistical"),
+                        )
+
+if t_rates.open:
+    with t_rates:
+        if history:
+            st.info(history, icon=":material/history:")
+        rates = state.cached(forecast.stage_win_rates)(as_of=f.as_of)
+        st.markdown("**Stage-to-win rates** used by the statistical forecast")
+        st.caption(
+            f"Of the deals seen open in a stage that have closed, the share won. Stages with fewer "
+            f"than {forecast.MIN_CLOSED_DEALS} closed deals use the stage mapping's default."
+        )
+        widgets.table(rates, "stage win rates")
+        cal = state.cached(forecast.calibration)(as_of=f.as_of)
+        st.markdown("**Calibration**: predicted probability vs realised win rate on closed deals")
+        if cal.empty:
+            st.caption("No closed deals with stage history yet.")
+        else:
+            left, right = st.columns([2, 3])
+            with left:
+                st.altair_chart(forecast.calibration_chart(cal), width="stretch")
+            with right:
+                widgets.table(cal, "calibration")
+                st.caption(
+                    "Statistical: the stage's win rate known when the deal entered the stage (no "
+                    "look-ahead). Stage mapping: the default probability. Points under the dashed "
+                    "diagonal are over-optimistic."
+                )
