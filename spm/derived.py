@@ -157,18 +157,26 @@ def _build_stage_runs(con: duckdb.DuckDBPyConnection, fp: str) -> None:
     con.execute("INSERT OR REPLACE INTO main.derived_state VALUES (?, ?)", [STAGE_RUNS, fp])
 
 
-def stage_runs_date(con: duckdb.DuckDBPyConnection) -> date | None:
-    """Return the snapshot date deal_stage_runs holds every stay for; None if not current.
+def _latest_if_current(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    build: Callable[[duckdb.DuckDBPyConnection, str], None],
+) -> date | None:
+    """Return the latest snapshot date when table `name` (built for it) is current, else None.
 
-    The table is pipeline_stage_runs.sql as of the latest snapshot for everyone; a stale one is
-    rebuilt when this connection may write, otherwise callers run the live query.
+    A stale table is rebuilt when this connection may write; otherwise callers go live.
     """
     fp = fingerprint(con)
-    if _stored(con, STAGE_RUNS) != fp:
-        if _read_only(con) or not _write(con, lambda: _build_stage_runs(con, fp)):
+    if _stored(con, name) != fp:
+        if _read_only(con) or not _write(con, lambda: build(con, fp)):
             return None
     # fetchall, not fetchone: an unfinished result would block the relation the caller builds
     return con.execute("SELECT max(as_of) FROM opportunity_snapshot_rows").fetchall()[0][0]
+
+
+def stage_runs_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """Return the snapshot date deal_stage_runs (pipeline_stage_runs.sql for everyone) is for."""
+    return _latest_if_current(con, STAGE_RUNS, _build_stage_runs)
 
 
 DEAL_FLAGS = "deal_flags_latest"
@@ -186,16 +194,8 @@ def _build_deal_flags(con: duckdb.DuckDBPyConnection, fp: str) -> None:
 
 
 def deal_flags_date(con: duckdb.DuckDBPyConnection) -> date | None:
-    """Return the snapshot date deal_flags_latest holds every open deal's flags for, or None.
-
-    The table is hygiene.deal_flags_live for everyone as of the latest snapshot; a stale one is
-    rebuilt when this connection may write, otherwise callers compute the flags live.
-    """
-    fp = fingerprint(con)
-    if _stored(con, DEAL_FLAGS) != fp:
-        if _read_only(con) or not _write(con, lambda: _build_deal_flags(con, fp)):
-            return None
-    return con.execute("SELECT max(as_of) FROM opportunity_snapshot_rows").fetchall()[0][0]
+    """Return the snapshot date deal_flags_latest (hygiene.deal_flags_live for all) is for."""
+    return _latest_if_current(con, DEAL_FLAGS, _build_deal_flags)
 
 
 def stored_points(

@@ -19,18 +19,9 @@ from typing import Any
 
 import pytest
 
+from spm.bench_browser import CHROMIUM, CHROMIUM_ARGS  # one launch recipe for tests and bench
+
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 HEALTH_TIMEOUT = 60.0
 WAIT_MS = 30_000
 
