@@ -881,7 +881,12 @@ def quarter_glance(
     """Return the quarter at a glance: bookings vs quota, forecasts, coverage, risk, changes."""
     p = store.fiscal_period(con, period)
     roll = forecast_rollup(con, period, as_of=as_of, team=team)
-    stat = statistical_forecast(con, period, as_of=as_of, team=team, seed=seed)
+    snap = snapshot_on_or_before(con, as_of)
+    if snap is None:
+        stat = statistical_forecast(con, period, as_of=as_of, team=team, seed=seed)
+    else:  # the simulation only: statistical_forecast would re-run the rollup for its quota
+        point = _stat_points(con, p, [snap], team, None, seed, DRAWS, MIN_CLOSED_DEALS)[snap]
+        stat = {"as_of": snap, **point}
     quota = roll["quota"].sum(min_count=1)
     quota = float(quota) if pd.notna(quota) else None
     bookings = float(roll["closed"].sum())
