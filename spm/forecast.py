@@ -57,9 +57,7 @@ class ForecastError(ValueError):
 
 def snapshot_on_or_before(con: duckdb.DuckDBPyConnection, day: date | None) -> date | None:
     """Return the latest snapshot date on or before `day` (None = the latest overall)."""
-    dates = store.snapshot_dates(con)
-    eligible = [d for d in dates if day is None or d <= day]
-    return eligible[-1] if eligible else None
+    return store.snapshot_on_or_before(con, day)
 
 
 def history_note(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -80,12 +80,7 @@ SIGNALS = {
 
 def snapshot_date(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> date | None:
     """Return the as-of date A actually used: the latest snapshot on or before `as_of`."""
-    value = con.execute(
-        "SELECT max(as_of) FROM snapshot_dates WHERE CAST(? AS DATE) IS NULL"
-        " OR as_of <= CAST(? AS DATE)",
-        [as_of, as_of],
-    ).fetchall()[0][0]
-    return pd.Timestamp(value).date() if value is not None else None
+    return store.snapshot_on_or_before(con, as_of)
 
 
 def _nan(value: object) -> float:

@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -481,6 +482,16 @@ def snapshot_dates(con: duckdb.DuckDBPyConnection) -> list:
     """Return the as-of dates of all loaded opportunity snapshots, oldest first."""
     rows = con.execute("SELECT as_of FROM snapshot_dates ORDER BY 1").fetchall()
     return [r[0] for r in rows]
+
+
+def snapshot_on_or_before(con: duckdb.DuckDBPyConnection, day: date | None) -> date | None:
+    """Return the latest snapshot date on or before `day` (None = the latest overall)."""
+    # fetchall, not fetchone: an open result would block a relation built next on `con`
+    return con.execute(
+        "SELECT max(as_of) FROM snapshot_dates WHERE CAST(? AS DATE) IS NULL"
+        " OR as_of <= CAST(? AS DATE)",
+        [day, day],
+    ).fetchall()[0][0]
 
 
 def register_load(

@@ -53,18 +53,9 @@ def deal_flags(
 ) -> pd.DataFrame:
     """Return open deals as of `as_of` with push count, days unchanged and each hygiene flag."""
     latest = derived.deal_flags_date(con)
-    if latest is not None and as_of_snapshot(con, as_of) == latest:
+    if latest is not None and store.snapshot_on_or_before(con, as_of) == latest:
         return sql.run(con, "deal_flags_stored", team=team, rep=rep)
     return deal_flags_live(con, as_of, team, rep)
-
-
-def as_of_snapshot(con: duckdb.DuckDBPyConnection, as_of: date | None) -> date | None:
-    """Return the date of the snapshot as of `as_of` (the latest on or before it)."""
-    return con.execute(
-        "SELECT max(as_of) FROM snapshot_dates WHERE CAST(? AS DATE) IS NULL"
-        " OR as_of <= CAST(? AS DATE)",
-        [as_of, as_of],
-    ).fetchall()[0][0]
 
 
 def deal_flags_live(
