@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from spm import derived, forecast, reference, store
 from spm.metrics import kpis, summary
-from spm.periods import quarter_of
+from spm.periods import quarter_of, shift
 
 SIZES = {"small": {"reps": 9, "years": 2}, "large": {"reps": 1000, "years": 3}}
 INGEST_ROWS = {"small": 100_000, "large": 1_000_000}
@@ -49,7 +49,9 @@ PAGES = {
     "one_on_one": "/reps?rep={rep}",
     "plans": "/plans",
     "plans_scenarios": "/plans?tab=Quota+scenarios",
-    "qbr": "/qbr",
+    # AppTest starts on Home, whose period the sidebar would carry over: name the QBR's own
+    # default (the last closed quarter, as a browser opening /qbr gets it)
+    "qbr": "/qbr?period={closed}",
     "data": "/data",
 }
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,18 +187,21 @@ def resolve(name: str) -> Callable[..., Any]:
     return obj
 
 
-def page_calls(db: str) -> dict[str, dict[str, Any]]:
-    """Return, per page, the recorded calls of its default view (see `record_page`)."""
+def page_urls(db: str) -> dict[str, str]:
+    """Return each bench page's URL path on this database (first rep, last closed quarter)."""
     con = store.connect(db, read_only=True)
     try:
         reps = summary.rep_directory(con)
+        closed = shift(quarter_of(max(store.snapshot_dates(con))), -1).label
     finally:
         con.close()
-    rep = str(reps["rep"].iloc[0]) if len(reps) else ""
-    out = {}
-    for page, url in PAGES.items():
-        out[page] = record_page(db, url.format(rep=quote(rep)))
-    return out
+    rep = quote(str(reps["rep"].iloc[0])) if len(reps) else ""
+    return {page: url.format(rep=rep, closed=closed) for page, url in PAGES.items()}
+
+
+def page_calls(db: str) -> dict[str, dict[str, Any]]:
+    """Return, per page, the recorded calls of its default view (see `record_page`)."""
+    return {page: record_page(db, url) for page, url in page_urls(db).items()}
 
 
 def _median_ms(fn: Callable[[], object], runs: int) -> float:
@@ -363,13 +368,7 @@ def _browser_records(path: str) -> list[dict[str, Any]]:
     except ImportError as exc:  # playwright is a dev dependency
         print(f"browser timings skipped: {exc}", file=sys.stderr)
         return []
-    con = store.connect(path, read_only=True)
-    try:
-        reps = summary.rep_directory(con)
-    finally:
-        con.close()
-    rep = quote(str(reps["rep"].iloc[0])) if len(reps) else ""
-    urls = {page: url.format(rep=rep) for page, url in PAGES.items()}
+    urls = page_urls(path)
     try:
         times = render_times(path, list(urls.values()))
     except RuntimeError as exc:

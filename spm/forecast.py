@@ -19,7 +19,7 @@ import pandas as pd
 
 from spm import derived, sql, store
 from spm.metrics.hygiene import deal_flags, flag_reasons
-from spm.periods import Period, quarter_of
+from spm.periods import Period, quarter_of, shift
 
 DRAWS = 10_000
 ODDS_SCALE = 65_536  # Monte Carlo odds resolution: 16-bit uniforms
@@ -443,8 +443,11 @@ def forecast_trend(
 
 
 def warm_trend(con: duckdb.DuckDBPyConnection, latest: date) -> None:
-    """Simulate and store the all-company trend of the quarter holding `latest` (after a load)."""
-    forecast_trend(con, quarter_of(latest, store.fiscal_start_month(con)).label)
+    """Simulate and store the all-company trend of `latest`'s quarter and the one before (QBR)."""
+    start_month = store.fiscal_start_month(con)
+    current = quarter_of(latest, start_month)
+    for p in (current, shift(current, -1, start_month)):
+        forecast_trend(con, p.label)
 
 
 def _require_closed(con: duckdb.DuckDBPyConnection, p: Period) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from spm import derived, forecast, store
-from tests.test_forecast import NEG, S2, S3, S4, _load
+from tests.test_forecast import NEG, S1, S2, S3, S4, _load
 
 LOST = "Closed Lost"
 
@@ -74,11 +74,16 @@ def test_stored_forecast_is_read_until_the_data_changes(con):
     assert con.execute("SELECT count(*), min(p50) FROM forecast_points").fetchone()[0] == 1
 
 
-def test_refresh_stores_the_trend_of_the_latest_quarter(con):
+def test_refresh_stores_the_trend_of_the_latest_quarter_and_the_one_before(con):
     _load(con)
     derived.refresh(con)
-    rows = con.execute("SELECT period, as_of, team, rep FROM forecast_points").fetchall()
-    assert rows == [("2026-Q2", S4, None, None)]  # S4 is the only snapshot of Q2
+    rows = con.execute(
+        "SELECT period, as_of, team, rep FROM forecast_points ORDER BY as_of"
+    ).fetchall()
+    # S4 is the only snapshot of Q2; the quarter before (the QBR's) has S1, S2 and S3
+    assert rows == [("2026-Q1", d, None, None) for d in (S1, S2, S3)] + [
+        ("2026-Q2", S4, None, None)
+    ]
     history = con.execute("SELECT count(*) FROM deal_stage_history").fetchone()[0]
     assert con.execute("SELECT sum(deals) FROM stage_history").fetchone()[0] == history
     assert (
