@@ -154,22 +154,23 @@ def _stage_rates(
     derived.ensure_stage_history(con)
     counts = sql.run(con, "forecast_stage_rates", cutoffs=list(cutoffs))
     counts["cutoff"] = pd.to_datetime(counts["cutoff"]).dt.date
-    by_cutoff = dict(list(counts.groupby("cutoff", sort=False)))
-    empty = counts.iloc[0:0]
-    return {c: _rates_from(by_cutoff.get(c, empty), min_deals) for c in cutoffs}
+    # derived for every cutoff at once, then split: per-cutoff pandas steps cost ~20 ms each
+    rates = _rates_from(counts, min_deals)
+    by_cutoff = {c: part[RATE_COLUMNS] for c, part in rates.groupby("cutoff", sort=False)}
+    empty = rates[RATE_COLUMNS].iloc[0:0]
+    return {c: by_cutoff.get(c, empty).reset_index(drop=True) for c in cutoffs}
 
 
 def _rates_from(rows: pd.DataFrame, min_deals: int) -> pd.DataFrame:
-    """Return RATE_COLUMNS from per-stage counts: learned rate once `min_deals` have closed."""
-    rows = rows.drop(columns="cutoff").reset_index(drop=True)
+    """Return per-stage counts with the learned rate, used once `min_deals` have closed."""
+    rows = rows.copy()
     rows[["deals_seen", "closed", "won"]] = rows[["deals_seen", "closed", "won"]].astype(int)
     rows["default_probability"] = rows["default_probability"].astype(float)
     rows["history_rate"] = (rows["won"] / rows["closed"].where(rows["closed"] > 0)).astype(float)
     learned = rows["closed"] >= max(min_deals, 1)
     rows["probability"] = rows["history_rate"].where(learned, rows["default_probability"])
     rows["source"] = np.where(learned, "history", "default")
-    rows = rows.sort_values(["stage_order", "stage"]).reset_index(drop=True)
-    return rows[RATE_COLUMNS]
+    return rows.sort_values(["cutoff", "stage_order", "stage"]).reset_index(drop=True)
 
 
 def stage_win_rates(
