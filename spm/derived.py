@@ -16,12 +16,14 @@ before the file's), so a read-only connection or a plain SQL insert still gets e
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from spm import sql
 
@@ -58,6 +60,7 @@ def _materialise(
 CACHE_TABLES = ("derived_state", "deal_stage_history", "stage_history", "forecast_points")
 CACHE_TABLES += ("deal_stage_runs", "deal_flags_latest")
 CACHE_TABLES += ("snapshot_date_cache", "snapshot_date_state")  # store.cache_snapshot_dates
+CACHE_TABLES += ("derived_frames",)
 
 POINT_KEYS = ["period", "as_of", "team", "rep", "seed", "draws", "min_deals"]
 POINT_VALUES = ["closed", "expected", "p10", "p50", "p90", "open_deals", "open_amount"]
@@ -253,6 +256,56 @@ def store_points(
             con.unregister("new_points")
 
     return _write(con, work)
+
+
+def _frame_bytes(frame: pd.DataFrame) -> bytes:
+    """Return `frame` as an Arrow IPC stream (data only: never code, unlike a pickle)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _frame_from(data: bytes) -> pd.DataFrame:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
+
+
+def memo_frame(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    key: dict[str, Any],
+    compute: Callable[[], pd.DataFrame],
+) -> pd.DataFrame:
+    """Return `compute()`, kept in derived_frames for this state of the data and `key`.
+
+    For analyses that read many snapshots and change only when the data does (a closed
+    quarter's forecast accuracy). A read-only connection or an old schema just computes.
+    """
+    fp = fingerprint(con)
+    text = json.dumps(key, sort_keys=True, default=str)
+    try:
+        rows = con.execute(
+            "SELECT data FROM main.derived_frames WHERE name = ? AND key = ? AND fingerprint = ?",
+            [name, text, fp],
+        ).fetchall()
+    except duckdb.CatalogException:  # a read-only file from before schema v4
+        return compute()
+    if rows:
+        return _frame_from(rows[0][0])
+    frame = compute()
+    if not _read_only(con):
+        data = _frame_bytes(frame)
+
+        def work() -> None:
+            con.execute("DELETE FROM main.derived_frames WHERE fingerprint <> ?", [fp])
+            con.execute(
+                "INSERT OR REPLACE INTO main.derived_frames VALUES (?, ?, ?, ?)",
+                [name, text, fp, data],
+            )
+
+        _write(con, work)
+    return frame
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from spm.periods import Period, parse_period
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_DB = Path("data") / "spm.duckdb"
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -316,6 +316,7 @@ FROM report_card_rows;
 # load's id at write time, so reading a snapshot is a plain filter instead of a window over
 # every row (4 s → milliseconds on 18M rows).
 # v3: pre-aggregated tables that spm.derived refreshes after loads (see its docstring).
+# v4: results of slow analyses kept per fingerprint of their inputs (spm.derived.memo_frame).
 _MIGRATIONS: dict[int, str] = {
     1: _DDL,
     2: "ALTER TABLE opportunity_snapshot_rows ADD COLUMN superseded_by INTEGER;",
@@ -354,6 +355,15 @@ CREATE TABLE IF NOT EXISTS forecast_points (
     open_deals INTEGER,
     open_amount DOUBLE,
     fallback_stages VARCHAR[]
+);
+""",
+    4: """
+CREATE TABLE IF NOT EXISTS derived_frames (
+    name VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (name, key)
 );
 """,
 }

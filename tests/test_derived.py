@@ -142,3 +142,49 @@ def test_stored_deal_flags_equal_the_live_ones_and_follow_the_thresholds(con):
     store.save_settings(con, {"stale_days": 7})
     stale = hygiene.deal_flags(con)
     assert set(stale.loc[stale["stale"], "opportunity_id"]) == {"A5", "A6"}
+
+
+def test_memo_frame_is_read_until_the_data_changes(con):
+    _load(con)
+    first, other = pd.DataFrame({"x": [1.0]}), pd.DataFrame({"x": [2.0]})
+    key = {"period": "2026-Q1", "team": None}
+    pd.testing.assert_frame_equal(derived.memo_frame(con, "t", key, lambda: first), first)
+    # stored: the second computation is never run
+    pd.testing.assert_frame_equal(derived.memo_frame(con, "t", key, lambda: other), first)
+    pd.testing.assert_frame_equal(
+        derived.memo_frame(con, "t", {**key, "team": "East"}, lambda: other), other
+    )
+    # a quota row written with plain SQL (no load, no version bump) changes the fingerprint
+    con.execute("INSERT INTO quota_rows VALUES (9, 'ana', '2026-01-01', 'bookings', 1)")
+    pd.testing.assert_frame_equal(derived.memo_frame(con, "t", key, lambda: other), other)
+    assert con.execute("SELECT count(*) FROM derived_frames").fetchone()[0] == 1
+
+
+def test_memo_frame_on_a_read_only_connection_computes_without_writing(tmp_path):
+    path = tmp_path / "ro.duckdb"
+    store.connect(path).close()
+    ro = store.connect(path, read_only=True)
+    try:
+        frame = pd.DataFrame({"x": [1.0]})
+        pd.testing.assert_frame_equal(derived.memo_frame(ro, "t", {}, lambda: frame), frame)
+        assert ro.execute("SELECT count(*) FROM derived_frames").fetchone()[0] == 0
+    finally:
+        ro.close()
+
+
+def test_refresh_stores_the_last_closed_quarters_accuracy_equal_to_a_fresh_one(con):
+    _load(con)
+    derived.refresh(con)
+    names = con.execute("SELECT name, key FROM derived_frames ORDER BY name, key").fetchall()
+    # S4 (2026-04-06) is after Q1's end: Q1 is closed and the QBR opens on it
+    assert ("forecast_accuracy_by_rep", '{"min_deals": 20, "period": "2026-Q1", "rep": null, '
+            '"team": null}') in names  # fmt: skip
+    stored = forecast.forecast_accuracy_by_rep(con, "2026-Q1")
+    fresh = forecast._accuracy_by_rep(
+        con, store.fiscal_period(con, "2026-Q1"), None, None, forecast.MIN_CLOSED_DEALS
+    )
+    pd.testing.assert_frame_equal(stored, fresh, check_exact=True)
+    assert not stored.empty
+    trend = forecast.forecast_trend(con, "2026-Q1")
+    con.execute("DELETE FROM derived_frames")
+    pd.testing.assert_frame_equal(trend, forecast.forecast_trend(con, "2026-Q1"), check_exact=True)

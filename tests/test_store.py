@@ -16,7 +16,7 @@ def test_fresh_database_has_schema_stages_and_defaults(con):
     assert (
         con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
         == store.SCHEMA_VERSION
-        == 3
+        == 4
     )
     assert store.get_settings(con)["fiscal_year_start_month"] == 1
     stages = store.stage_table(con)
@@ -28,7 +28,7 @@ def test_reopening_does_not_migrate_twice(tmp_path):
     path = tmp_path / "x.duckdb"
     store.connect(path).close()
     con = store.connect(path)
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 3
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 4
     assert con.execute("SELECT count(*) FROM stages").fetchone()[0] == len(store.DEFAULT_STAGES)
 
 
