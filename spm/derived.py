@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from spm import sql
+from spm.periods import Period
 
 STAGE_HISTORY = "deal_stage_history"
 # The fixed statements that store a build's rows, read from the registered relation _spm_build,
@@ -260,9 +261,14 @@ def store_points(
 
 def _frame_bytes(frame: pd.DataFrame) -> bytes:
     """Return `frame` as an Arrow IPC stream (data only: never code, unlike a pickle)."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    plain = frame.copy(deep=False)
+    plain.attrs = {}  # callers set attrs again; pandas would try to write them as JSON
+    table = pa.Table.from_pandas(plain, preserve_index=False)
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
+    # zstd: a closed quarter's waterfall deals are ~9 MB raw, ~1.3 MB compressed, and DuckDB
+    # reads the whole blob column of the table for any one row
+    options = pa.ipc.IpcWriteOptions(compression="zstd")
+    with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
 
@@ -271,16 +277,17 @@ def _frame_from(data: bytes) -> pd.DataFrame:
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
 
 
-def memo_frame(
+def memo_frames(
     con: duckdb.DuckDBPyConnection,
     name: str,
     key: dict[str, Any],
-    compute: Callable[[], pd.DataFrame],
-) -> pd.DataFrame:
+    compute: Callable[[], tuple[pd.DataFrame, ...]],
+) -> tuple[pd.DataFrame, ...]:
     """Return `compute()`, kept in derived_frames for this state of the data and `key`.
 
-    For analyses that read many snapshots and change only when the data does (a closed
-    quarter's forecast accuracy). A read-only connection or an old schema just computes.
+    For analyses that read many snapshot rows and change only when the data does (a closed
+    quarter's forecast accuracy or waterfall). A read-only connection or an old schema just
+    computes.
     """
     fp = fingerprint(con)
     text = json.dumps(key, sort_keys=True, default=str)
@@ -292,10 +299,10 @@ def memo_frame(
     except duckdb.CatalogException:  # a read-only file from before schema v4
         return compute()
     if rows:
-        return _frame_from(rows[0][0])
-    frame = compute()
+        return tuple(_frame_from(data) for data in rows[0][0])
+    frames = compute()
     if not _read_only(con):
-        data = _frame_bytes(frame)
+        data = [_frame_bytes(frame) for frame in frames]
 
         def work() -> None:
             con.execute("DELETE FROM main.derived_frames WHERE fingerprint <> ?", [fp])
@@ -305,12 +312,40 @@ def memo_frame(
             )
 
         _write(con, work)
-    return frame
+    return frames
+
+
+def memo_frame(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    key: dict[str, Any],
+    compute: Callable[[], pd.DataFrame],
+) -> pd.DataFrame:
+    """Return `compute()` kept like `memo_frames` (one frame)."""
+    return memo_frames(con, name, key, lambda: (compute(),))[0]
+
+
+def memo_closed(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    period: Period,
+    snapshot: date | None,
+    key: dict[str, Any],
+    compute: Callable[[], tuple[pd.DataFrame, ...]],
+) -> tuple[pd.DataFrame, ...]:
+    """Return `compute()`, kept like `memo_frames` when `snapshot` is after `period` closed.
+
+    `snapshot` is the one the analysis reads (the latest on or before the page's as-of date),
+    so every day until the next load shares the stored result. An open period is computed.
+    """
+    if snapshot is None or snapshot < period.end:
+        return compute()
+    return memo_frames(con, name, {"period": period.label, "snapshot": snapshot, **key}, compute)
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the pre-aggregated tables after a load: stage history and runs, quarter's trend."""
-    from spm import forecast  # forecast reads these tables; import here to keep layers apart
+    """Rebuild the pre-aggregated tables after a load; store what the default pages read."""
+    from spm import forecast, qbr  # they read these tables; import here to keep layers apart
 
     ensure_stage_history(con)
     stage_runs_date(con)
@@ -318,3 +353,4 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     dates = con.execute("SELECT max(as_of) FROM snapshot_dates").fetchone()
     if dates and dates[0] is not None:
         forecast.warm_trend(con, dates[0])
+        qbr.warm(con)

@@ -22,7 +22,7 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from spm import sql, store, waterfall
+from spm import derived, sql, store, waterfall
 from spm.export import html_page, safe_csv
 from spm.format import money, pct
 from spm.metrics import kpis
@@ -50,6 +50,21 @@ def default_period(con: duckdb.DuckDBPyConnection) -> str:
     # max over the rows, not over store.snapshot_dates: DuckDB reads it off row-group statistics
     latest = con.execute("SELECT max(as_of) FROM opportunity_snapshot_rows").fetchone()[0]
     return shift(quarter_of(latest or date.today(), start_month), -1, start_month).label
+
+
+def warm(con: duckdb.DuckDBPyConnection) -> None:
+    """Store the analyses of the QBR's default view (last closed quarter, whole company)."""
+    period = default_period(con)
+    p = store.fiscal_period(con, period)
+    latest = store.snapshot_on_or_before(con, None)
+    if latest is None or latest < p.end:
+        return
+    for analysis in (waterfall.waterfall_tables, surprise_tables, attainment_tables, win_loss,
+                     losses, accounts_health):  # fmt: skip
+        try:
+            analysis(con, period, latest)
+        except ValueError:  # e.g. no snapshot before the quarter: the page explains it
+            pass
 
 
 def snapshot_choices(
@@ -138,8 +153,17 @@ def surprise_tables(
     start: date | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (`surprises`, `surprises_by_rep`) from one query."""
-    rows, w = _surprise_rows(con, period, as_of, team, rep, start)
-    return _surprise_total(rows, w), _surprise_reps(rows, w)
+    w = waterfall.window(con, period, as_of, start)
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        rows, _ = _surprise_rows(con, period, as_of, team, rep, start)
+        return _surprise_total(rows, w), _surprise_reps(rows, w)
+
+    key = {"s0": w.s0, "team": team, "rep": rep}
+    total, by_rep = derived.memo_closed(con, "surprise_tables", w.period, w.s1, key, compute)
+    for frame in (total, by_rep):  # attrs do not travel through Arrow
+        frame.attrs.update(s0=w.s0, s1=w.s1)
+    return total, by_rep
 
 
 # --- attainment ------------------------------------------------------------------------------
@@ -236,10 +260,28 @@ def attainment_tables(
     rep: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (`team_attainment`, `attainment`) from one query; `rep` filters the reps only."""
-    reps, team_row = kpis.kpi_tables(con, period, as_of=as_of, team=team)
-    if rep is not None:  # a rep's own row does not depend on who else the filter keeps
-        reps = reps[reps["rep"] == rep].reset_index(drop=True)
-    return _team_attainment(team_row), _rep_attainment(reps)
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        reps, team_row = kpis.kpi_tables(con, period, as_of=as_of, team=team)
+        if rep is not None:  # a rep's own row does not depend on who else the filter keeps
+            reps = reps[reps["rep"] == rep].reset_index(drop=True)
+        return _team_attainment(team_row), _rep_attainment(reps)
+
+    return _kept(con, "attainment_tables", period, as_of, {"team": team, "rep": rep}, compute)
+
+
+def _kept(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    period: str,
+    as_of: date | None,
+    key: dict[str, Any],
+    compute: Callable[[], Any],
+) -> Any:
+    """Return `compute()` (frames), kept once the period has closed (spm.derived.memo_closed)."""
+    p = store.fiscal_period(con, period)
+    snap = store.snapshot_on_or_before(con, as_of)
+    return derived.memo_closed(con, name, p, snap, key, compute)
 
 
 # --- win / loss ------------------------------------------------------------------------------
@@ -254,7 +296,11 @@ def _snapshot_query(
     rep: str | None,
 ) -> pd.DataFrame:
     p = store.fiscal_period(con, period)
-    return sql.run(con, name, start=p.start, end=p.end, as_of=as_of, team=team, rep=rep)
+
+    def compute() -> tuple[pd.DataFrame]:
+        return (sql.run(con, name, start=p.start, end=p.end, as_of=as_of, team=team, rep=rep),)
+
+    return _kept(con, name, period, as_of, {"team": team, "rep": rep}, compute)[0]
 
 
 def win_loss(
@@ -321,12 +367,16 @@ def accounts_health(
     if not con.execute("SELECT count(*) FROM accounts").fetchone()[0]:
         return pd.DataFrame(columns=["group", "measure", "accounts", "yes", "unknown", "share"])
     p = store.fiscal_period(con, period)
-    rows = sql.run(
-        con, "qbr_accounts", start=p.start, end=p.end, year_start=add_months(p.end, -12),
-        as_of=as_of, team=team, rep=rep,
-    )  # fmt: skip
-    rows["share"] = rows["yes"] / rows["accounts"].where(rows["accounts"] > 0)
-    return rows
+
+    def compute() -> tuple[pd.DataFrame]:
+        rows = sql.run(
+            con, "qbr_accounts", start=p.start, end=p.end, year_start=add_months(p.end, -12),
+            as_of=as_of, team=team, rep=rep,
+        )  # fmt: skip
+        rows["share"] = rows["yes"] / rows["accounts"].where(rows["accounts"] > 0)
+        return (rows,)
+
+    return _kept(con, "accounts_health", period, as_of, {"team": team, "rep": rep}, compute)[0]
 
 
 # --- plan vs actual and notes ----------------------------------------------------------------

@@ -362,7 +362,7 @@ CREATE TABLE IF NOT EXISTS derived_frames (
     name VARCHAR NOT NULL,
     key VARCHAR NOT NULL,
     fingerprint VARCHAR NOT NULL,
-    data BLOB NOT NULL,
+    data BLOB[] NOT NULL,
     PRIMARY KEY (name, key)
 );
 """,

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from spm import sql, store
+from spm import derived, sql, store
 from spm.periods import Period
 
 # Buckets in chart order with the sign each carries in the identity.
@@ -206,8 +206,17 @@ def waterfall_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (`waterfall`, `waterfall_deals`) from one run of the query: totals and deals."""
     w = window(con, period, as_of, start)
-    rows = _rows(con, w, team, rep)
-    return _totals(rows, w), _deals(rows, w)
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        rows = _rows(con, w, team, rep)
+        return _totals(rows, w), _deals(rows, w)
+
+    # a closed quarter's waterfall (the QBR's) is kept until the data changes: ~200 ms of query
+    key = {"s0": w.s0, "team": team, "rep": rep}
+    totals, deals = derived.memo_closed(con, "waterfall_tables", w.period, w.s1, key, compute)
+    for frame in (totals, deals):  # attrs do not travel through Arrow
+        frame.attrs.update(s0=w.s0, s1=w.s1, period=w.period.label)
+    return totals, deals
 
 
 def steps(totals: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from spm import derived, forecast, store
+from spm import derived, forecast, store, waterfall
 from tests.test_forecast import NEG, S1, S2, S3, S4, _load
 
 LOST = "Closed Lost"
@@ -188,3 +188,25 @@ def test_refresh_stores_the_last_closed_quarters_accuracy_equal_to_a_fresh_one(c
     trend = forecast.forecast_trend(con, "2026-Q1")
     con.execute("DELETE FROM derived_frames")
     pd.testing.assert_frame_equal(trend, forecast.forecast_trend(con, "2026-Q1"), check_exact=True)
+
+
+def test_a_closed_quarters_waterfall_is_kept_and_equal_to_a_fresh_one(con):
+    _load(con)
+    # the first call computes and keeps it
+    fresh = waterfall.waterfall_tables(con, "2026-Q1", start=S1)
+    assert con.execute("SELECT name FROM derived_frames").fetchall() == [("waterfall_tables",)]
+    kept = waterfall.waterfall_tables(con, "2026-Q1", start=S1)
+    for a, b in zip(fresh, kept, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        assert a.attrs == b.attrs and b.attrs["s1"] == S4
+    # the open quarter (S4 is inside Q2) is never kept
+    waterfall.waterfall_tables(con, "2026-Q2", start=S1)
+    assert con.execute("SELECT count(*) FROM derived_frames").fetchone()[0] == 1
+    # a Q1 deal won by S4, written with plain SQL: the kept waterfall is stale and recomputed
+    con.execute(
+        "INSERT INTO opportunity_snapshot_rows (load_id, as_of, opportunity_id, owner, amount,"
+        " stage, close_date) VALUES (1, ?, 'N2', 'ana', 70, 'Closed Won', '2026-03-15')",
+        [S4],
+    )
+    after = waterfall.waterfall_tables(con, "2026-Q1", start=S1)[0]
+    assert after["won"].iloc[0] == fresh[0]["won"].iloc[0] + 70

@@ -1,14 +1,16 @@
--- What the pre-aggregated tables (spm.derived) are computed from, as one string: snapshot, rep
--- and quota row counts and newest load ids (DuckDB answers these from table statistics, so
--- this costs milliseconds on 18M rows), the loads table (an undo changes a status), the stage
--- mapping's flags and probabilities, the fiscal-year start and the hygiene thresholds. Any
--- load, undo, stage or settings edit changes it; so does a plain SQL insert, which never bumps
--- the data version.
+-- What the pre-aggregated tables (spm.derived) are computed from, as one string: snapshot, rep,
+-- quota, account and activity row counts and newest load ids (DuckDB answers these from table
+-- statistics, so this costs milliseconds on 18M rows), the loads table (an undo changes a
+-- status), the stage mapping's flags and probabilities, the fiscal-year start and the hygiene
+-- thresholds. Any load, undo, stage or settings edit changes it; so does a plain SQL insert,
+-- which never bumps the data version.
 SELECT concat_ws('|',
     (SELECT concat_ws(':', count(*), COALESCE(max(load_id), 0))
      FROM opportunity_snapshot_rows),
     (SELECT concat_ws(':', count(*), COALESCE(max(load_id), 0)) FROM rep_rows),
     (SELECT concat_ws(':', count(*), COALESCE(max(load_id), 0)) FROM quota_rows),
+    (SELECT concat_ws(':', count(*), COALESCE(max(load_id), 0)) FROM account_rows),
+    (SELECT concat_ws(':', count(*), COALESCE(max(load_id), 0)) FROM activity_rows),
     (SELECT concat_ws(':', count(*), COALESCE(max(load_id), 0),
                       count(*) FILTER (WHERE status <> 'active'))
      FROM loads),
