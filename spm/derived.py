@@ -345,12 +345,15 @@ def memo_closed(
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the pre-aggregated tables after a load; store what the default pages read."""
-    from spm import forecast, qbr  # they read these tables; import here to keep layers apart
+    # they read these tables: imported here to keep the layers apart
+    from spm import forecast, qbr
+    from spm.metrics import summary
 
     ensure_stage_history(con)
     stage_runs_date(con)
     deal_flags_date(con)
     dates = con.execute("SELECT max(as_of) FROM snapshot_dates").fetchone()
     if dates and dates[0] is not None:
-        forecast.warm_trend(con, dates[0])
+        forecast.warm(con, dates[0])
         qbr.warm(con)
+        summary.snapshot_list(con)

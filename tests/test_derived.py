@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from spm import derived, forecast, store, waterfall
+from spm.metrics import summary
 from tests.test_forecast import NEG, S1, S2, S3, S4, _load
 
 LOST = "Closed Lost"
@@ -210,3 +211,27 @@ def test_a_closed_quarters_waterfall_is_kept_and_equal_to_a_fresh_one(con):
     )
     after = waterfall.waterfall_tables(con, "2026-Q1", start=S1)[0]
     assert after["won"].iloc[0] == fresh[0]["won"].iloc[0] + 70
+
+
+def test_refresh_stores_the_snapshot_list_and_this_weeks_changes_which_follow_the_data(con):
+    _load(con)
+    derived.refresh(con)
+    names = {n for (n,) in con.execute("SELECT name FROM derived_frames").fetchall()}
+    assert {"snapshot_list", "what_changed"} <= names
+    before = summary.snapshot_list(con)
+    assert list(before["as_of"].dt.date) == [S4, S3, S2, S1]
+    changes = forecast.what_changed(con, "2026-Q2", as_of=S4)
+    assert (changes.attrs["s0"], changes.attrs["s1"]) == (S3, S4)
+    # one more open deal in S4, written with plain SQL: both are recomputed
+    con.execute(
+        "INSERT INTO opportunity_snapshot_rows (load_id, as_of, opportunity_id, owner, amount,"
+        " stage, close_date) VALUES (1, ?, 'N3', 'ana', 40, ?, '2026-05-15')",
+        [S4, NEG],
+    )
+    after = summary.snapshot_list(con)
+    assert after["opportunities"].iloc[0] == before["opportunities"].iloc[0] + 1
+    assert after["open_amount"].iloc[0] == before["open_amount"].iloc[0] + 40
+    new = forecast.what_changed(con, "2026-Q2", as_of=S4)
+    assert new[new["change"] == "new"]["opportunity_id"].tolist().count("N3") == 1
+    assert len(new) == len(changes) + 1
+    pd.testing.assert_frame_equal(summary.snapshot_list(con, limit=2), after.head(2))
