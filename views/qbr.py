@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from spm import qbr, waterfall
+from spm import charts, qbr, waterfall
 from spm.format import count, money, pct
 from spm.metrics import kpis
 from spm.ui import state, widgets
@@ -28,6 +28,12 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.4rem !important; }
 [data-testid="stMetricValue"] { font-size: 3rem !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
 </style>"""
+
+# Beyond this many reps a bar each is unreadable, and a chart thousands of pixels tall to draw.
+MAX_BARS = 40
+# Tables show this many rows at most (a thousand reps or deals are megabytes for the browser to
+# lay out and nobody reads them on screen); their CSV download has every row.
+MAX_ROWS = 50
 
 st.title("QBR rear-view")
 
@@ -92,19 +98,29 @@ def show_attainment() -> None:
         st.caption(f"Top-2 dependency: {pct(t['top2_share'])} of bookings from the two best reps.")
     if f.rep:
         st.caption("Attainment is shown for the whole team; the rep filter applies below.")
+    dist = kpis.attainment_distribution(reps)
     left, right = st.columns([3, 2])
     with left:
-        if with_quota:
-            st.altair_chart(qbr.attainment_chart(reps), width="stretch")
+        if with_quota > MAX_BARS:
+            st.altair_chart(widgets.chart(charts.attainment_histogram, dist), width="stretch")
+            st.caption(
+                f"{with_quota:,} reps with a quota, counted per attainment band. Pick a team in "
+                "the sidebar to see each rep's bar."
+            )
+        elif with_quota:
+            st.altair_chart(widgets.chart(qbr.attainment_chart, reps), width="stretch")
         else:
             st.caption("No quotas for this period: load a quotas file to see attainment.")
     with right:
         st.markdown("**Attainment spread**")
-        dist = kpis.attainment_distribution(reps)
         widgets.table(dist, "attainment spread")
     if not present:
         widgets.table(
-            _pct_cols(reps, ("attainment",)), "rep attainment", money_cols=("bookings", "quota")
+            _pct_cols(reps, ("attainment",)),
+            "rep attainment",
+            money_cols=("bookings", "quota"),
+            limit=MAX_ROWS,
+            order="highest attainment first",
         )
 
 
@@ -158,7 +174,7 @@ def show_waterfall() -> None:
     chosen = st.session_state["wf_bucket"]
     names = {label: name for name, label in waterfall.LABELS.items()}
     st.altair_chart(
-        waterfall.chart(totals, symbol, selected=names[chosen]),
+        widgets.chart(waterfall.chart, totals, symbol, selected=names[chosen]),
         width="stretch",
         key="wf_chart",
         on_select=_bucket_from_chart,
@@ -178,6 +194,8 @@ def show_waterfall() -> None:
         rows,
         f"waterfall {name}",
         money_cols=("amount", "amount_s0", "amount_s1"),
+        limit=MAX_ROWS,
+        order="largest amounts first",
     )
     if not present:
         shown = totals.copy()
@@ -192,7 +210,7 @@ def show_forecast() -> None:
     else:
         if len(views.trend):
             st.markdown("**Forecast week by week through the quarter**")
-            st.altair_chart(qbr.trend_chart(views.trend), width="stretch")
+            st.altair_chart(widgets.chart(qbr.trend_chart, views.trend), width="stretch")
         if views.note:
             st.info(views.note)
         elif len(views.accuracy):
@@ -249,12 +267,17 @@ def show_surprises() -> None:
     by_rep = by_rep.copy()
     by_rep.attrs = {}
     if len(by_rep):
-        st.altair_chart(qbr.surprise_chart(by_rep), width="stretch")
+        # by_rep comes sorted by surprise bookings, largest first
+        st.altair_chart(widgets.chart(qbr.surprise_chart, by_rep.head(MAX_BARS)), width="stretch")
+        if len(by_rep) > MAX_BARS:
+            st.caption(f"The {MAX_BARS} reps with the most surprise bookings, of {len(by_rep):,}.")
         if not present:
             widgets.table(
                 _pct_cols(by_rep, ("surprise_share",)),
                 "surprises by rep",
                 money_cols=("bookings", "surprise_bookings"),
+                limit=MAX_ROWS,
+                order="most surprise bookings first",
             )
 
 
@@ -277,7 +300,7 @@ def show_win_loss() -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Won vs lost by product**")
-        st.altair_chart(qbr.win_loss_chart(wl, "product"), width="stretch")
+        st.altair_chart(widgets.chart(qbr.win_loss_chart, wl, "product"), width="stretch")
         st.markdown("**Sales cycle by product** (won deals, days)")
         cycle = wl[wl["dimension"] == "product"][
             ["value", "won", "cycle_days", "cycle_median_days"]
@@ -285,14 +308,16 @@ def show_win_loss() -> None:
         widgets.table(cycle.rename(columns={"value": "product"}).round(1), "cycle by product")
     with right:
         st.markdown("**Loss reasons**")
-        st.altair_chart(qbr.losses_chart(lost, "reason"), width="stretch")
+        st.altair_chart(widgets.chart(qbr.losses_chart, lost, "reason"), width="stretch")
         st.markdown("**Competitors in lost deals**")
-        st.altair_chart(qbr.losses_chart(lost, "competitor"), width="stretch")
+        st.altair_chart(widgets.chart(qbr.losses_chart, lost, "competitor"), width="stretch")
     if not present:
         widgets.table(
             _pct_cols(wl, ("win_rate", "value_win_rate")),
             "win loss",
             money_cols=("won_amount", "lost_amount"),
+            limit=MAX_ROWS,
+            order="total, products, then reps by won amount",
         )
         widgets.table(
             _pct_cols(lost, ("share_of_deals", "share_of_value")),
@@ -344,7 +369,10 @@ def show_plan() -> None:
     part = plan[plan["dimension"] == dim]
     left, right = st.columns([3, 2])
     with left:
-        st.altair_chart(qbr.plan_chart(plan, dim), width="stretch")
+        # rows come largest plan first
+        st.altair_chart(widgets.chart(qbr.plan_chart, part.head(MAX_BARS), dim), width="stretch")
+        if len(part) > MAX_BARS:
+            st.caption(f"The {MAX_BARS} largest plans of {len(part):,}.")
     with right:
         worst = part.sort_values("variance").head(1)
         if len(worst) and pd.notna(worst["variance"].iloc[0]):
@@ -360,6 +388,8 @@ def show_plan() -> None:
         _pct_cols(shown, ("variance_pct",)),
         f"plan vs actual {dim}",
         money_cols=("plan", "actual", "variance"),
+        limit=MAX_ROWS,
+        order="largest plan first",
     )
     with st.form("qbr_note", clear_on_submit=True):
         st.markdown("**Corrective action**")

@@ -17,6 +17,10 @@ from spm.ui import state, widgets
 
 # Beyond this many reps one line each is unreadable (and megabytes for the browser to draw).
 MAX_TREND_LINES = 40
+# Beyond this many reps the table shows the top sellers: a styled grid of a thousand reps costs
+# the server and the browser a second to draw, and a team filter or the CSV serves them better.
+MAX_TABLE_REPS = 50
+TREND_METRICS = ["bookings", "attainment", "win_rate", "ads", "cycle_days", "won"]
 
 st.title("Rep KPIs")
 if not state.has_snapshots():
@@ -35,6 +39,25 @@ def _format_kpis(frame: pd.DataFrame) -> pd.DataFrame:
         if col in shown:
             shown[col] = shown[col].astype(float) * 100
     return shown
+
+
+GREEN_CELL, RED_CELL = "background-color: #dcfce7", "background-color: #fee2e2"
+
+
+def _band_styles(both: pd.DataFrame, bench: pd.DataFrame, columns: pd.Index) -> pd.DataFrame:
+    """Return the CSS of each cell: green in the team's top quartile, red below its median."""
+    styles = pd.DataFrame("", index=both.index, columns=columns)
+    is_rep = both["rep"] != "Team"
+    for name in bench.index.intersection(columns):
+        raw = both[name].astype(float)
+        top, median = bench.at[name, "top_quartile"], bench.at[name, "median"]
+        if kpis.METRICS[name].higher_is_better:
+            good, bad = raw >= top, raw < median
+        else:
+            good, bad = raw <= top, raw > median
+        styles.loc[is_rep & good, name] = GREEN_CELL
+        styles.loc[is_rep & ~good & bad, name] = RED_CELL
+    return styles
 
 
 def _team_view() -> None:
@@ -59,32 +82,23 @@ def _team_view() -> None:
         f"{f.period} · {len(reps)} reps · ramp-weighted heads {t['heads']:.1f} · "
         "cells: green = top quartile of the team, red = below the team median"
     )
-    bench = kpis.kpi_benchmarks(reps).set_index("metric")
-    both = pd.concat([reps, team.assign(rep="Team")[reps.columns]], ignore_index=True)
+    benchmarks = kpis.kpi_benchmarks(reps)
+    bench = benchmarks.set_index("metric")
+    team_row = team.assign(rep="Team")[reps.columns]
+    everyone = pd.concat([reps, team_row], ignore_index=True)
+    # reps come sorted by bookings, largest first
+    both = pd.concat([reps.head(MAX_TABLE_REPS), team_row], ignore_index=True)
+    if len(reps) > MAX_TABLE_REPS:
+        st.caption(
+            f"Showing the {MAX_TABLE_REPS} reps with the highest bookings of {len(reps):,}, and "
+            "the team. Pick a team in the sidebar to see all its reps; the CSV has everyone."
+        )
     shown = _format_kpis(both)
     shown["one_on_one"] = [
         None if r == "Team" else f"/reps?rep={quote_plus(r)}&period={f.period}" for r in both["rep"]
     ]
 
-    def colour(column: pd.Series) -> list[str]:
-        name = column.name
-        if name not in bench.index:
-            return [""] * len(column)
-        raw = both[name].astype(float).where(both["rep"] != "Team")
-        top, median = bench.at[name, "top_quartile"], bench.at[name, "median"]
-        better = kpis.METRICS[name].higher_is_better
-        out = []
-        for v in raw:
-            if pd.isna(v):
-                out.append("")
-            elif (v >= top) if better else (v <= top):
-                out.append("background-color: #dcfce7")
-            elif (v < median) if better else (v > median):
-                out.append("background-color: #fee2e2")
-            else:
-                out.append("")
-        return out
-
+    styles = _band_styles(both, bench, shown.columns)
     config = {
         c: st.column_config.NumberColumn(c.replace("_", " "), format=f"{symbol}%,.0f")
         for c in MONEY
@@ -95,47 +109,49 @@ def _team_view() -> None:
         config[c] = st.column_config.NumberColumn(c.replace("_", " "), format="%.0f d")
     config["one_on_one"] = st.column_config.LinkColumn("1:1", display_text="open")
     st.dataframe(
-        shown.style.apply(colour, axis=0),
+        shown.style.apply(lambda _: styles, axis=None),
         hide_index=True,
         column_config=config,
         width="stretch",
     )
     st.download_button(
         "Download rep KPIs (CSV)",
-        safe_csv(both),
+        lambda: safe_csv(everyone),  # written on click, not on every view
         file_name=f"rep_kpis_{f.period}.csv",
         mime="text/csv",
         icon=":material/download:",
+        on_click="ignore",
     )
     left, right = st.columns([1, 2])
     with left:
         st.subheader("Attainment spread")
         dist = kpis.attainment_distribution(reps)
-        st.altair_chart(charts.attainment_histogram(dist), width="stretch")
+        st.altair_chart(widgets.chart(charts.attainment_histogram, dist), width="stretch")
         st.subheader("Benchmarks")
-        widgets.table(kpis.kpi_benchmarks(reps), "benchmarks")
+        widgets.table(benchmarks, "benchmarks")
     with right:
         st.subheader("8-quarter trends")
         trend = state.cached(kpis.kpi_trend)(8, as_of=f.as_of, team=f.team)
-        picked = trend[trend["metric"].isin(["bookings", "attainment", "win_rate", "ads",
-                                              "cycle_days", "won"])]  # fmt: skip
+        picked = trend[trend["metric"].isin(TREND_METRICS)]
         if trend["rep"].nunique() <= MAX_TREND_LINES:
-            st.altair_chart(charts.kpi_trend(picked), width="content")
+            st.altair_chart(widgets.chart(charts.kpi_trend, picked), width="content")
             widgets.table(trend, "kpi trend")
         else:
-            bands = kpis.trend_quartiles(picked)
+            quartiles = kpis.trend_quartiles(trend)
+            bands = quartiles[quartiles["metric"].isin(TREND_METRICS)].reset_index(drop=True)
             st.caption(
                 f"{trend['rep'].nunique():,} reps: the line is the median rep, the shading the "
                 "middle half (25th to 75th percentile). Pick a team to see each rep's line."
             )
-            st.altair_chart(charts.kpi_trend_quartiles(bands), width="content")
-            widgets.table(kpis.trend_quartiles(trend), "kpi trend quartiles")
+            st.altair_chart(widgets.chart(charts.kpi_trend_quartiles, bands), width="content")
+            widgets.table(quartiles, "kpi trend quartiles")
             st.download_button(
                 "Download every rep's trend (CSV)",
-                safe_csv(trend),
+                lambda: safe_csv(trend),  # ~100k rows: written on click, not on every view
                 file_name="rep_kpi_trend.csv",
                 mime="text/csv",
                 icon=":material/download:",
+                on_click="ignore",
             )
 
 
@@ -169,9 +185,8 @@ def _one_on_one(rep: str) -> None:
         if sw.empty:
             st.caption("Not enough closed deals this period to rank.")
         else:
-            st.altair_chart(
-                charts.percentile_bars(sw.rename(columns={"percentile": "rank"})), width="stretch"
-            )
+            ranks = sw.rename(columns={"percentile": "rank"})
+            st.altair_chart(widgets.chart(charts.percentile_bars, ranks), width="stretch")
     with right:
         st.markdown("**Ramp: cumulative bookings by month since hire**")
         curves = state.cached(coaching.ramp_curves)(as_of=f.as_of)
@@ -182,7 +197,10 @@ def _one_on_one(rep: str) -> None:
                 else "No hire date for this rep: load a reps file with hire_date."
             )
         else:
-            st.altair_chart(charts.ramp_curves(curves, focus=rep, symbol=symbol), width="stretch")
+            st.altair_chart(
+                widgets.chart(charts.ramp_curves, curves, focus=rep, symbol=symbol),
+                width="stretch",
+            )
     st.markdown("**Deals needing attention**")
     attention = state.cached(hygiene.deals_needing_attention)(as_of=f.as_of, rep=rep)
     cols_shown = ["opportunity_id", "name", "account", "stage", "amount", "close_date", "reason"]

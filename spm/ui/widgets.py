@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -31,14 +33,19 @@ def table(  # type: ignore[no-untyped-def]
     money_cols: tuple[str, ...] = (),
     pct_cols: tuple[str, ...] = (),
     column_config: dict | None = None,
+    limit: int | None = None,
+    order: str = "",
     **kwargs,
 ) -> None:
     """Show a table (money and fraction columns formatted) with a CSV download under it.
 
     `pct_cols` hold fractions (0.25) and are shown as percentages; the CSV keeps fractions.
+    `limit` shows only the first rows (the caller sorts; `order` says how, for the caption);
+    the CSV always holds every row.
     """
     symbol = state.settings()["currency_symbol"]
-    shown = frame.copy()
+    shown = frame if limit is None or len(frame) <= limit else frame.head(limit)
+    shown = shown.copy()
     shown.attrs = {}  # Streamlit tries to serialise attrs and warns on dates
     config: dict = {
         c: st.column_config.NumberColumn(c.replace("_", " "), format=f"{symbol}%,.0f")
@@ -56,15 +63,49 @@ def table(  # type: ignore[no-untyped-def]
             if (present.dt.normalize() == present).all():
                 config[c] = st.column_config.DateColumn(c.replace("_", " "), format="YYYY-MM-DD")
     config.update(column_config or {})
+    if len(shown) < len(frame):
+        st.caption(
+            f"Showing {len(shown):,} of {len(frame):,} rows{f' ({order})' if order else ''}; "
+            "the CSV download has them all."
+        )
     st.dataframe(shown, hide_index=True, column_config=config, width="stretch", **kwargs)
+    _download_csv(frame, name)
+
+
+def _download_csv(frame: pd.DataFrame, name: str) -> None:
+    """Show a button that downloads `frame` as CSV, written only when it is clicked."""
+    # A callable defers the CSV (a second or more for large tables) from every page view to
+    # the click; "ignore" spares the page a rerun, as a download changes nothing on it.
     st.download_button(
         f"Download {name} (CSV)",
-        safe_csv(frame),
+        lambda: safe_csv(frame),
         file_name=f"{name.replace(' ', '_')}.csv",
         mime="text/csv",
         key=f"dl_{name}",
         icon=":material/download:",
+        on_click="ignore",
     )
+
+
+_CHART_BUILDERS: dict[str, Callable[..., Any]] = {}
+
+
+# A resource, not data: charts are only read (Streamlit serialises a copy), and sharing the object
+# keeps its Arrow datasets byte-identical to a fresh build's.
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _built_chart(name: str, args: tuple, kwargs: tuple) -> Any:
+    return _CHART_BUILDERS[name](*args, **dict(kwargs))
+
+
+def chart(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Return the Altair chart `build(*args, **kwargs)`, built once per distinct input.
+
+    Building a chart costs 10-40 ms of schema work; a page of charts rebuilt on every view adds
+    up, while hashing the (small) frames behind a chart takes a millisecond or two.
+    """
+    name = f"{build.__module__}.{build.__qualname__}"
+    _CHART_BUILDERS[name] = build
+    return _built_chart(name, args, tuple(sorted(kwargs.items())))
 
 
 def money_text(value: object, compact: bool = True) -> str:
