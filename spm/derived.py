@@ -380,4 +380,4 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     if dates and dates[0] is not None:
         forecast.warm(con, dates[0])
         qbr.warm(con)
-        summary.snapshot_list(con)
+        summary.warm(con, dates[0])

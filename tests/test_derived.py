@@ -217,8 +217,9 @@ def test_refresh_stores_the_snapshot_list_and_this_weeks_changes_which_follow_th
     _load(con)
     derived.refresh(con)
     names = {n for (n,) in con.execute("SELECT name FROM derived_frames").fetchall()}
-    assert {"snapshot_list", "what_changed"} <= names
+    assert {"snapshot_list", "what_changed", "summary"} <= names
     before = summary.snapshot_list(con)
+    record = summary.summary(con, period="2026-Q2").iloc[0]
     assert list(before["as_of"].dt.date) == [S4, S3, S2, S1]
     changes = forecast.what_changed(con, "2026-Q2", as_of=S4)
     assert (changes.attrs["s0"], changes.attrs["s1"]) == (S3, S4)
@@ -231,6 +232,7 @@ def test_refresh_stores_the_snapshot_list_and_this_weeks_changes_which_follow_th
     after = summary.snapshot_list(con)
     assert after["opportunities"].iloc[0] == before["opportunities"].iloc[0] + 1
     assert after["open_amount"].iloc[0] == before["open_amount"].iloc[0] + 40
+    assert summary.summary(con, period="2026-Q2").iloc[0]["open"] == record["open"] + 1
     new = forecast.what_changed(con, "2026-Q2", as_of=S4)
     assert new[new["change"] == "new"]["opportunity_id"].tolist().count("N3") == 1
     assert len(new) == len(changes) + 1
