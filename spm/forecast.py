@@ -110,8 +110,13 @@ def forecast_rollup(
     """Return one row per rep: quota, closed, commit, best_case, pipeline and gaps (currency)."""
     p = store.fiscal_period(con, period)
     snap = snapshot_on_or_before(con, as_of)
-    rows = _rollups(con, p, snap, snap, team, rep)
-    return rows.drop(columns="as_of").reset_index(drop=True)
+
+    def compute() -> pd.DataFrame:
+        return _rollups(con, p, snap, snap, team, rep).drop(columns="as_of").reset_index(drop=True)
+
+    # Home and the Forecast page open on this quarter's (~40 ms): refresh stores it
+    key = {"period": p.label, "snapshot": snap, "team": team, "rep": rep}
+    return derived.memo_frame(con, "forecast_rollup", key, compute)
 
 
 def rollup_by_manager(rollup: pd.DataFrame) -> pd.DataFrame:
@@ -472,6 +477,7 @@ def warm(con: duckdb.DuckDBPyConnection, latest: date) -> None:
     previous = shift(current, -1, start_month)
     for p in (current, previous):
         forecast_trend(con, p.label)
+    forecast_rollup(con, current.label, as_of=latest)
     if latest >= previous.end:
         forecast_accuracy_by_rep(con, previous.label)
     try:
