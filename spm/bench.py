@@ -354,6 +354,7 @@ def _refresh_ms(path: Path) -> float:
     try:
         con.execute("DELETE FROM derived_state")
         con.execute("DELETE FROM forecast_points")
+        con.execute("DELETE FROM derived_frames")
         start = time.perf_counter()
         derived.refresh(con)
         return (time.perf_counter() - start) * 1000
