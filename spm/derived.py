@@ -91,10 +91,16 @@ _FINGERPRINT = (
 )
 
 
+# Bump when a stored table's shape or meaning changes, so files built by older code rebuild
+# on their next refresh or read instead of being read as current.
+LAYOUT = 2
+
+
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     """Return the fingerprint of the inputs the pre-aggregated tables are computed from."""
     parts = [con.execute(_FINGERPRINT[i]).fetchall()[0] for i in range(len(_FINGERPRINT))]
-    return "|".join(":".join("" if v is None else str(v) for v in row) for row in parts)
+    inputs = "|".join(":".join("" if v is None else str(v) for v in row) for row in parts)
+    return f"v{LAYOUT}|{inputs}"
 
 
 def _stored(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -102,17 +108,17 @@ def _stored(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     try:
         row = con.execute(
             "SELECT fingerprint FROM main.derived_state WHERE name = ?", [name]
-        ).fetchone()
+        ).fetchall()
     except duckdb.CatalogException:  # a read-only file from before schema v3
         return None
-    return row[0] if row else None
+    return row[0][0] if row else None
 
 
 def _live(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """Return the fingerprint of this connection's TEMP copy of `name`, None without one."""
     con.execute("CREATE TEMP TABLE IF NOT EXISTS derived_live (name VARCHAR, fingerprint VARCHAR)")
-    row = con.execute("SELECT fingerprint FROM derived_live WHERE name = ?", [name]).fetchone()
-    return row[0] if row else None
+    row = con.execute("SELECT fingerprint FROM derived_live WHERE name = ?", [name]).fetchall()
+    return row[0][0] if row else None
 
 
 def _drop_live(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -147,8 +153,8 @@ def _write(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> bool:
 def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
     row = con.execute(
         "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(row and row[0][0])
 
 
 def _build_stage_history(con: duckdb.DuckDBPyConnection, fp: str) -> None:
@@ -376,7 +382,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     ensure_stage_history(con)
     stage_runs_date(con)
     deal_flags_date(con)
-    dates = con.execute("SELECT max(as_of) FROM snapshot_dates").fetchone()
+    dates = con.execute("SELECT max(as_of) FROM snapshot_dates").fetchall()[0]
     if dates and dates[0] is not None:
         forecast.warm(con, dates[0])
         qbr.warm(con)
