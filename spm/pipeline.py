@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import altair as alt
 import duckdb
+import numpy as np
 import pandas as pd
 
 from spm import derived, sql, store
@@ -90,13 +91,18 @@ def _nan(value: object) -> float:
 
 def _span_kpis(
     con: duckdb.DuckDBPyConnection,
-    span: Period,
+    span: Period | list[Period],
     as_of: date | None,
     team: str | None,
     rep: str | None,
 ) -> pd.DataFrame:
-    """Return rep_kpis.sql rows (levels 'rep' and 'total') for any date span."""
-    return sql.run(con, "rep_kpis", start=span.start, end=span.end, as_of=as_of, team=team, rep=rep)
+    """Return rep_kpis.sql rows (levels 'rep' and 'total') for any date span, or several."""
+    spans = span if isinstance(span, list) else [span]
+    # several spans in one pass: the query's fixed cost is most of the work
+    return sql.run(
+        con, "rep_kpis", start=[p.start for p in spans], end=[p.end for p in spans],
+        as_of=as_of, team=team, rep=rep,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -178,65 +184,49 @@ def open_deals(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return open pipeline deals as of A (not closed, not Omitted), amount desc; age in days."""
-    return sql.run(con, "pipeline_open_deals", as_of=as_of, team=team, rep=rep)
+    deals = sql.run(con, "pipeline_open_deals", as_of=as_of, team=team, rep=rep)
+    # sorted here: the funnel reads the query's rows in no order
+    return deals.sort_values(
+        ["amount", "opportunity_id"], ascending=[False, True], na_position="last", ignore_index=True
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # coverage
 
 
-def _status(quota: float, gap: float, coverage: float, required: float) -> str:
-    if math.isnan(quota):
-        return "no quota"
-    if gap == 0:
-        return "covered"
-    if math.isnan(required):
-        return "no history"
-    return "under" if coverage < required else "over"
-
-
 def _coverage(
-    con: duckdb.DuckDBPyConnection,
-    p: Period,
-    req: Required,
-    as_of: date | None,
-    team: str | None,
-    rep: str | None,
+    rows: pd.DataFrame, spans: list[Period], req: Required, rep: str | None
 ) -> pd.DataFrame:
-    """Return `coverage` of period `p` against the required coverage `req`."""
-    rows = _span_kpis(con, p, as_of, team, rep)
-    # the rep rows as kpis.rep_kpis orders them; without a rep filter the same query's total
-    # row is what kpis.team_kpis returns, so one query serves both
-    frames = [
-        rows[rows["level"] == "rep"].sort_values(["bookings", "rep"], ascending=[False, True])
-    ]
+    """Return `coverage` of each period in `spans` from its rep_kpis.sql rows, against `req`."""
+    # per period the rep rows as kpis.rep_kpis orders them, then (without a rep filter) the
+    # total row, which is what kpis.team_kpis returns: one query serves both
+    team = rows["level"] == "total"
     if rep is None:
-        frames.append(rows[rows["level"] == "total"].assign(level="team", rep="Team"))
-    records = []
-    for r in pd.concat(frames, ignore_index=True).to_dict("records"):
-        quota, bookings = _nan(r["quota"]), float(r["bookings"])
-        pipeline = float(r["open_pipeline"])
-        gap = NAN if math.isnan(quota) else max(quota - bookings, 0.0)
-        cov = _nan(r["coverage"])
-        needed = 0.0 if gap == 0 else gap * req.value
-        records.append(
-            {
-                "period": p.label,
-                "level": r["level"],
-                "rep": r["rep"],
-                "team": r["team"],
-                "quota": quota,
-                "bookings": bookings,
-                "open_pipeline": pipeline,
-                "gap": gap,
-                "coverage": cov,
-                "required_coverage": req.value,
-                "status": _status(quota, gap, cov, req.value),
-                "pipeline_needed": needed,
-                "shortfall": max(needed - pipeline, 0.0) if not math.isnan(needed) else NAN,
-            }
+        r = rows.assign(
+            level=rows["level"].where(~team, "team"), rep=rows["rep"].where(~team, "Team")
         )
-    return pd.DataFrame(records, columns=COVERAGE_COLUMNS)
+    else:
+        r = rows[~team]
+    if r.empty:
+        return pd.DataFrame(columns=COVERAGE_COLUMNS)
+    position = {pd.Timestamp(p.start): n for n, p in enumerate(spans)}
+    r = r.assign(_n=r["period_start"].map(position), _team=team).sort_values(
+        ["_n", "_team", "bookings", "rep"], ascending=[True, True, False, True], ignore_index=True
+    )
+    quota, bookings = r["quota"].astype(float), r["bookings"].astype(float)
+    pipeline, cov = r["open_pipeline"].astype(float), r["coverage"].astype(float)
+    gap = (quota - bookings).clip(lower=0.0)  # NaN without a quota
+    needed = (gap * req.value).where(gap != 0, 0.0)
+    status = np.select(
+        [quota.isna(), gap == 0, np.full(len(r), math.isnan(req.value)), cov < req.value],
+        ["no quota", "covered", "no history", "under"],
+        "over",
+    )
+    labels = pd.Series([p.label for p in spans], dtype=str).iloc[r["_n"]].reset_index(drop=True)
+    columns = [labels, r["level"], r["rep"], r["team"], quota, bookings, pipeline, gap, cov]
+    columns += [req.value, status, needed, (needed - pipeline).clip(lower=0.0)]
+    return pd.DataFrame(dict(zip(COVERAGE_COLUMNS, columns, strict=True)))
 
 
 def coverage(
@@ -254,7 +244,8 @@ def coverage(
     no quota, or no history (no win rate to set the bar).
     """
     p = store.fiscal_period(con, period)
-    return _coverage(con, p, required_coverage(con, as_of, team), as_of, team, rep)
+    rows = _span_kpis(con, p, as_of, team, rep)
+    return _coverage(rows, [p], required_coverage(con, as_of, team), rep)
 
 
 def coverage_outlook(
@@ -273,10 +264,8 @@ def coverage_outlook(
     start_month = store.fiscal_start_month(con)
     first = parse_period(period, start_month)
     req = required if required is not None else required_coverage(con, as_of, team)
-    frames = [
-        _coverage(con, shift(first, n, start_month), req, as_of, team, rep) for n in range(periods)
-    ]
-    return pd.concat(frames, ignore_index=True)
+    spans = [shift(first, n, start_month) for n in range(periods)]
+    return _coverage(_span_kpis(con, spans, as_of, team, rep), spans, req, rep)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,7 +290,7 @@ def stage_runs(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return every stay of a deal in an open stage up to A, with its days and outcome."""
-    runs = _runs(con, as_of, team, rep).df()
+    runs = _runs(con, as_of, team, rep).order("opportunity_id, entered").df()
     return runs.assign(days=runs["days"].astype(float))
 
 
@@ -310,23 +299,19 @@ def _runs(
 ) -> duckdb.DuckDBPyRelation:
     """Return the stays as a relation: stored after the last load when A is the latest snapshot."""
     latest = derived.stage_runs_date(con)
-    if latest is not None and snapshot_date(con, as_of) == latest:
-        return con.sql(sql.sql_text("pipeline_stored_runs"), params=dict(team=team, rep=rep))
-    return con.sql(
+    # asked after the check either way: its fetchall leaves no unfinished result on `con`,
+    # which would block the relations built next
+    a = snapshot_date(con, as_of)
+    if latest is not None and a == latest:
+        try:
+            return con.sql(sql.sql_text("pipeline_stored_runs"), params=dict(team=team, rep=rep))
+        except duckdb.BinderException:  # stored by a version without first_stay: go live
+            pass
+    live = con.sql(
         sql.sql_text("pipeline_stage_runs"), params=dict(as_of=as_of, team=team, rep=rep)
     )
-
-
-def _stage_stats(
-    con: duckdb.DuckDBPyConnection, as_of: date | None, team: str | None, rep: str | None
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Return per stage of the runs: order, fates and stays; and per deal in its stage, days."""
-    runs = _runs(con, as_of, team, rep)
-    # summarised where they are: pandas gets a row per stage, not half a million stays
-    stats = runs.query("runs", sql.sql_text("pipeline_stage_stats")).df()
-    current = {d["opportunity_id"]: d["days"] for ds in stats["current"] for d in ds}
-    days = pd.Series(current, index=list(current), dtype=float)
-    return stats.drop(columns="current").set_index("stage"), days
+    # computed once: the history scan takes seconds and callers read the stays twice
+    return con.from_arrow(live.to_arrow_table())
 
 
 def funnel_report(
@@ -336,48 +321,51 @@ def funnel_report(
     rep: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (`funnel`, `stalled_deals`) from one read of the stage history (see both)."""
-    deals = open_deals(con, as_of, team, rep)
-    stats, current = _stage_stats(con, as_of, team, rep)
-    stages = (
-        pd.concat([deals[["stage", "stage_order"]], stats["stage_order"].reset_index()])
-        .drop_duplicates("stage")
-        .sort_values(["stage_order", "stage"])
+    runs = _runs(con, as_of, team, rep)
+    deals = con.sql(
+        sql.sql_text("pipeline_open_deals"), params=dict(as_of=as_of, team=team, rep=rep)
     )
-    deals = deals.assign(
-        days_in_stage=deals["opportunity_id"].map(current).astype(float),
-        median_days=deals["stage"].map(stats["median_days"]).astype(float),
-    )
-    stuck = deals["days_in_stage"] > 2 * deals["median_days"]
-    by_stage = deals.groupby("stage")
-    counts, values = by_stage.size(), by_stage["amount"].sum()
-    stalled_counts = stuck.groupby(deals["stage"]).sum()
+    try:
+        con.register("runs", runs)
+        con.register("open_deals", deals)
+        # kept as Arrow, read twice; summarised where they are: pandas gets a row per stage and
+        # the stalled deals, not every open deal and half a million stays
+        con.register(
+            "funnel_deals", con.sql(sql.sql_text("pipeline_funnel_deals")).to_arrow_table()
+        )
+        stages = sql.run(con, "pipeline_funnel")
+        known = stages.dropna(subset=["median_days"])
+        stalled = sql.run(
+            con,
+            "pipeline_stalled_deals",
+            stages=known["stage"].tolist(),
+            medians=known["median_days"].tolist(),
+        )
+    finally:
+        for name in ("runs", "open_deals", "funnel_deals"):
+            con.unregister(name)
+    stalled_counts = stalled.groupby("stage").size()
     records = []
-    for stage, order in stages.itertuples(index=False, name=None):
-        later = stages[stages["stage_order"] > order]
+    for s in stages.to_dict("records"):
+        later = stages[stages["stage_order"] > s["stage_order"]]
         nxt = later[later["stage_order"] == later["stage_order"].min()]["stage"].tolist()
-        s = stats.loc[stage] if stage in stats.index else None
-        advanced = int(s["advanced"]) if s is not None else 0
-        decided = int(s["decided"]) if s is not None else 0
+        advanced, decided = int(s["advanced"]), int(s["decided"])
         records.append(
             {
-                "stage": stage,
-                "stage_order": int(order),
-                "open_deals": int(counts.get(stage, 0)),
-                "open_value": float(values.get(stage, 0.0)),
+                "stage": s["stage"],
+                "stage_order": int(s["stage_order"]),
+                "open_deals": int(s["open_deals"]),
+                "open_value": float(s["open_value"]),
                 "next_stage": " / ".join(nxt) if nxt else "Won",
                 "advanced": advanced,
                 "decided": decided,
                 "conversion": advanced / decided if decided else NAN,
-                "median_days": _nan(s["median_days"]) if s is not None else NAN,
-                "stays": int(s["stays"]) if s is not None else 0,
-                "stalled_deals": int(stalled_counts.get(stage, 0)),
+                "median_days": _nan(s["median_days"]),
+                "stays": int(s["stays"]),
+                "stalled_deals": int(stalled_counts.get(s["stage"], 0)),
             }
         )
-    table = pd.DataFrame(records, columns=FUNNEL_COLUMNS)
-    stalled = deals[stuck].sort_values(
-        ["days_in_stage", "opportunity_id"], ascending=[False, True]
-    )[STALLED_COLUMNS]
-    return table, stalled.reset_index(drop=True)
+    return pd.DataFrame(records, columns=FUNNEL_COLUMNS), stalled[STALLED_COLUMNS]
 
 
 def funnel(
@@ -586,18 +574,17 @@ def hygiene_report(
     rep: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (`hygiene_by_rep`, `hygiene_deals`) from one read of the deal flags (see both)."""
-    flags = hygiene.deal_flags(con, as_of=as_of, team=team, rep=rep)
-    raised = flags[list(hygiene.FLAGS)].astype(bool).any(axis=1)
-    texts = [", ".join(hygiene.flag_reasons(r)) for r in flags[raised].to_dict("records")]
-    deals = flags[raised].assign(flags=texts)
-    deals = deals[deals["flags"] != ""][HYGIENE_DEAL_COLUMNS].reset_index(drop=True)
-    if flags.empty:
-        return pd.DataFrame(columns=HYGIENE_COUNT_COLUMNS), deals
-    counted = flags[list(hygiene.FLAGS)].astype(int).assign(flagged_deals=raised.astype(int))
-    counts = counted.groupby(flags["rep"]).sum()
-    counts.insert(0, "open_deals", flags.groupby("rep").size())
-    counts = counts.reset_index().sort_values(["flagged_deals", "rep"], ascending=[False, True])
-    return counts[HYGIENE_COUNT_COLUMNS].reset_index(drop=True), deals
+    con.register("flags", hygiene.flag_rows(con, as_of, team, rep))
+    try:
+        # counted in DuckDB: pandas gets a row per rep and the flagged deals, not every deal
+        counts = sql.run(con, "pipeline_hygiene_by_rep")
+        flagged = sql.run(con, "pipeline_hygiene_deals")
+    finally:
+        con.unregister("flags")
+    deals = flagged.assign(flags=hygiene.reasons_text(flagged))
+    if counts.empty:
+        return pd.DataFrame(columns=HYGIENE_COUNT_COLUMNS), deals[HYGIENE_DEAL_COLUMNS]
+    return counts[HYGIENE_COUNT_COLUMNS], deals[HYGIENE_DEAL_COLUMNS]
 
 
 def hygiene_by_rep(

@@ -286,6 +286,26 @@ def test_funnel_as_of_an_earlier_snapshot(db):
     ]
 
 
+def test_funnel_judges_a_deal_that_comes_back_by_its_first_stay(con):
+    # R1: Prospecting → Qualification → Prospecting → lost
+    s4 = D(2026, 4, 13)
+    stages = [(S1, PROS), (S2, QUAL), (S3, PROS), (s4, "Closed Lost")]
+    _load(con, rows=[(s, "R1", "ana", st, 10, D(2026, 6, 1), D(2026, 3, 1), None, None)
+                     for s, st in stages], quotas=[])  # fmt: skip
+    runs = pipeline.stage_runs(con)[["stage", "outcome", "first_stay"]]
+    assert runs.to_dict("records") == [
+        {"stage": PROS, "outcome": "advanced", "first_stay": True},
+        {"stage": QUAL, "outcome": "lost", "first_stay": True},
+        {"stage": PROS, "outcome": "lost", "first_stay": False},
+    ]
+    # its first Prospecting stay moved on: one decided deal there, not two
+    got = pipeline.funnel(con)[["stage", "open_deals", "advanced", "decided"]]
+    assert got.to_dict("records") == [
+        {"stage": PROS, "open_deals": 0, "advanced": 1, "decided": 1},
+        {"stage": QUAL, "open_deals": 0, "advanced": 0, "decided": 1},
+    ]
+
+
 STAGES = [PROS, QUAL, NEED, PROP, NEG, "Closed Won", "Closed Lost"]
 
 

@@ -66,11 +66,10 @@ tabs = st.tabs(
     key="tab",
     bind="query-params",
 )
-# one read of the deal flags serves the Coverage and Hygiene tabs
-hygiene_counts, hygiene_list = state.cached(pipeline.hygiene_report)(**scope)
-
 if tabs[0].open:  # only the open tab runs; ?tab=Funnel opens another
     with tabs[0]:
+        # the deal flags: read by the Coverage and Hygiene tabs only (one cached call)
+        hygiene_counts, hygiene_list = state.cached(pipeline.hygiene_report)(**scope)
         cov = state.cached(pipeline.coverage_outlook)(f.period, **scope, required=req)
         now = cov[cov["period"] == cov["period"].iloc[0]]
         head = now[now["level"] == "team"] if f.rep is None else now
@@ -229,6 +228,7 @@ if tabs[2].open:
 
 if tabs[3].open:
     with tabs[3]:
+        hygiene_counts, hygiene_list = state.cached(pipeline.hygiene_report)(**scope)
         if hygiene_counts.empty:
             st.info("No open deals in this snapshot.")
         else:

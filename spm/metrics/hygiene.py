@@ -52,10 +52,37 @@ def deal_flags(
     rep: str | None = None,
 ) -> pd.DataFrame:
     """Return open deals as of `as_of` with push count, days unchanged and each hygiene flag."""
-    latest = derived.deal_flags_date(con)
-    if latest is not None and store.snapshot_on_or_before(con, as_of) == latest:
-        return sql.run(con, "deal_flags_stored", team=team, rep=rep)
+    if _stored(con, as_of):
+        return _stored_rows(con, team, rep).order("amount DESC NULLS LAST, opportunity_id").df()
     return deal_flags_live(con, as_of, team, rep)
+
+
+def _stored(con: duckdb.DuckDBPyConnection, as_of: date | None) -> bool:
+    """Return whether deal_flags_latest holds the flags as of `as_of` (else compute them)."""
+    latest = derived.deal_flags_date(con)
+    # asked after the check either way: its fetchall leaves no unfinished result on `con`,
+    # which would block a relation built next
+    a = store.snapshot_on_or_before(con, as_of)
+    return latest is not None and a == latest
+
+
+def flag_rows(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> duckdb.DuckDBPyRelation:
+    """Return `deal_flags` as a relation, for callers that summarise it in DuckDB."""
+    if _stored(con, as_of):
+        return _stored_rows(con, team, rep)
+    return con.from_df(deal_flags_live(con, as_of, team, rep))
+
+
+def _stored_rows(
+    con: duckdb.DuckDBPyConnection, team: str | None, rep: str | None
+) -> duckdb.DuckDBPyRelation:
+    """Return the rows of deal_flags_latest in the team / rep filter, in no order."""
+    return con.sql(sql.sql_text("deal_flags_stored"), params=dict(team=team, rep=rep))
 
 
 def deal_flags_live(
@@ -100,22 +127,29 @@ def hygiene(
     return long[["opportunity_id", "rep", "flag", "amount", "close_date"]].reset_index(drop=True)
 
 
-def _joined(parts: list[pd.Series]) -> pd.Series:
-    """Return the non-empty strings of each row of `parts` joined by ', '."""
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """Return the non-empty strings of each row of `parts` (object arrays) joined by ', '."""
     out = parts[0]
     for part in parts[1:]:
         out = out + np.where((out != "") & (part != ""), ", ", "") + part
     return out
 
 
-def _worded(deals: pd.DataFrame, flag: str) -> pd.Series:
-    """Return the words for `flag` where deal_flags rows raise it, '' elsewhere."""
-    text = pd.Series("", index=deals.index, dtype=object)
+def _worded(deals: pd.DataFrame, flag: str) -> np.ndarray:
+    """Return the words for `flag` where deal_flags rows raise it, '' elsewhere (objects)."""
+    text = np.full(len(deals), "", dtype=object)
     for literal, field, _, _ in Formatter().parse(_REASONS[flag]):
         text = text + literal
         if field:
-            text = text + deals[field].astype(int).astype(str)
-    return text.where(deals[flag].astype(bool), "")
+            text = text + deals[field].to_numpy(dtype=np.int64).astype(str).astype(object)
+    return np.where(deals[flag].to_numpy(dtype=bool), text, "")
+
+
+def reasons_text(deals: pd.DataFrame) -> pd.Series:
+    """Return per deal_flags row its raised flags in words, joined by ', ' ('' when none)."""
+    # column by column on numpy objects, not row by row: thousands of deals on a whole team
+    words = _joined([_worded(deals, flag) for flag in _REASONS])
+    return pd.Series(words, index=deals.index, dtype=str)
 
 
 def deals_needing_attention(
@@ -129,8 +163,7 @@ def deals_needing_attention(
     if deals.empty:
         return deals.assign(reason=pd.Series(dtype=str))
     big = deals["opportunity_id"].isin(deals.nlargest(largest, "amount")["opportunity_id"])
-    large = pd.Series("large deal", index=deals.index, dtype=object).where(big, "")
-    # column by column, not row by row: thousands of deals on a whole team
-    reasons = _joined([*(_worded(deals, flag) for flag in _REASONS), large])
-    out = deals.assign(reason=reasons.astype(str))
+    large = np.where(big.to_numpy(), "large deal", "").astype(object)
+    reasons = _joined([reasons_text(deals).to_numpy(dtype=object), large])
+    out = deals.assign(reason=pd.Series(reasons, index=deals.index, dtype=str))
     return out[out["reason"] != ""].reset_index(drop=True)

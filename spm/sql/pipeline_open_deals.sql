@@ -2,7 +2,7 @@
 -- category not Omitted, any close date, for owners filtered by $team / $rep (NULL = all).
 -- stage_category is the stage's default forecast category from the stage mapping (NULL for an
 -- unmapped stage): it says how far along the stage is, whatever category the rep chose.
--- age_days: days from created_date to the as-of date.
+-- age_days: days from created_date to the as-of date. No order (spm.pipeline.open_deals sorts).
 WITH snap AS (
     SELECT max(as_of) AS as_of
     FROM snapshot_dates
@@ -22,4 +22,3 @@ WHERE NOT o.is_closed
   AND o.forecast_category <> 'Omitted'
   AND (CAST($rep AS VARCHAR) IS NULL OR o.owner = CAST($rep AS VARCHAR))
   AND (CAST($team AS VARCHAR) IS NULL OR COALESCE(r.team, '(no team)') = CAST($team AS VARCHAR))
-ORDER BY o.amount DESC NULLS LAST, o.opportunity_id

@@ -6,7 +6,8 @@
 --   outcome: 'advanced' when the deal later reached a higher open stage or was won, else 'lost'
 --   when it was later lost, 'dropped' when it vanished while open, 'open' while undecided;
 --   censored: the run starts at the first snapshot ever loaded, so its real start is unknown;
---   current: the deal sits in this stage in the as-of snapshot.
+--   current: the deal sits in this stage in the as-of snapshot;
+--   first_stay: the deal's earliest stay in this stage (it may leave and come back).
 -- Deals are attributed to the owner in their latest snapshot, filtered by $team / $rep.
 WITH snap AS (
     SELECT max(as_of) AS as_of
@@ -54,15 +55,23 @@ row_numbered AS (
                AS run_no
     FROM row_hist
 ),
+returned_runs AS (
+    SELECT opportunity_id, min(stage) AS stage, min(stage_order) AS stage_order,
+           bool_or(is_closed) AS is_closed, bool_or(is_won) AS is_won, min(as_of) AS entered,
+           max(as_of) AS last_seen, arg_max(owner, as_of) AS owner
+    FROM row_numbered
+    GROUP BY opportunity_id, run_no
+),
+-- a block is the only stay of its deal in its stage, so only returned deals need numbering
 runs AS (
-    SELECT opportunity_id, stage, stage_order, is_closed, is_won, entered, last_seen, owner
+    SELECT opportunity_id, stage, stage_order, is_closed, is_won, entered, last_seen, owner,
+           TRUE AS first_stay
     FROM blocks
     WHERE opportunity_id NOT IN (SELECT opportunity_id FROM returned)
     UNION ALL
-    SELECT opportunity_id, min(stage), min(stage_order), bool_or(is_closed), bool_or(is_won),
-           min(as_of), max(as_of), arg_max(owner, as_of)
-    FROM row_numbered
-    GROUP BY opportunity_id, run_no
+    SELECT *,
+           ROW_NUMBER() OVER (PARTITION BY opportunity_id, stage, is_closed ORDER BY entered) = 1
+    FROM returned_runs
 ),
 sequenced AS (
     SELECT r.*,
@@ -90,7 +99,8 @@ SELECT q.opportunity_id, q.deal_owner AS rep, COALESCE(t.team, '(no team)') AS t
             WHEN q.deal_last_seen < snap.as_of THEN 'dropped'
             ELSE 'open' END AS outcome,
        q.entered = first_snap.as_of AS censored,
-       q.left_on IS NULL AND q.last_seen = snap.as_of AS current
+       q.left_on IS NULL AND q.last_seen = snap.as_of AS current,
+       q.first_stay
 FROM sequenced q
 CROSS JOIN snap
 CROSS JOIN first_snap
