@@ -24,17 +24,18 @@ import argparse
 import hashlib
 import json
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-import altair as alt
 import duckdb
 import numpy as np
 import pandas as pd
 
 from spm import derived, sql, store
-from spm.metrics.kpis import rep_kpis
+from spm.metrics.kpis import rep_kpis, rep_kpis_by_period
 from spm.periods import (
     Period,
     add_months,
@@ -62,6 +63,9 @@ MIN_DEALS = 5  # decided deals before a rep's own rates for an offering are trus
 MIN_QUARTERS = 4  # full-ramp quarters before a rep's own quarterly bookings are sampled
 FULL_RAMP = 0.5  # quarters below this ramp fraction say too little about full-ramp bookings
 SIMULATIONS = 10_000
+DRAW_BLOCK = 2**16  # draws per block of simulations: a few arrays that stay in cache
+MAX_THREADS = 4  # threads the simulations are drawn on, at most one per core
+SHARES_PER_THREAD = 4  # parts of the simulations per thread, taken in turn
 HISTORY_QUARTERS = 8
 COUNTS = ["prospects", "opportunities", "proposals", "won", "lost", "bookings"]
 INPUT_COLUMNS = ["offering", "target", "ads", "win_rate", "proposal_rate", "qualify_rate"]
@@ -159,18 +163,21 @@ def roster(
 
 def _rep_ramps(reps: pd.DataFrame, periods: list[tuple[date, date]]) -> np.ndarray:
     """Return reps × periods ramp fractions (ramp_fraction's rule, a column per period)."""
-    hire = pd.to_datetime(reps["hire_date"]).reset_index(drop=True)
-    left = pd.to_datetime(reps["end_date"]).reset_index(drop=True)
+    hire = pd.to_datetime(reps["hire_date"]).to_numpy().astype("datetime64[D]")
+    left = pd.to_datetime(reps["end_date"]).to_numpy()
     ramp = np.trunc(pd.to_numeric(reps["ramp_months"]).astype(float).fillna(0.0).to_numpy())
-    hired = (hire.dt.year * 12 + hire.dt.month).to_numpy(dtype=float)
-    day = hire.dt.day.to_numpy(dtype=float)
-    no_ramp = hire.isna().to_numpy() | (ramp <= 0)
+    unknown = np.isnat(hire)
+    month = hire.astype("datetime64[M]")
+    # year × 12 + month and day of month of the hire date, NaN without one
+    hired = np.where(unknown, np.nan, month.astype(np.int64) + (1970 * 12 + 1))
+    day = np.where(unknown, np.nan, (hire - month).astype(np.int64) + 1)
+    no_ramp = unknown | (ramp <= 0)
     out = np.zeros((len(reps), len(periods)))
     for j, (start, end) in enumerate(periods):
         months = (end.year * 12 + end.month) - hired - (end.day < day)
         with np.errstate(divide="ignore", invalid="ignore"):
             frac = np.where(no_ramp, 1.0, np.minimum(1.0, np.maximum(0.0, months / ramp)))
-        gone = (left < pd.Timestamp(start)).to_numpy() | (hire >= pd.Timestamp(end)).to_numpy()
+        gone = (left < np.datetime64(start)) | (hire >= np.datetime64(end))
         out[:, j] = np.where(gone, 0.0, frac)
     return out
 
@@ -295,12 +302,23 @@ def _funnel(
     orders: tuple[int, int],
 ) -> pd.DataFrame:
     """Return funnel_history() given stage_orders() (which makes deal_stage_history current)."""
+    return _funnels(con, [window], as_of, team, orders)[0]
+
+
+def _funnels(
+    con: duckdb.DuckDBPyConnection,
+    windows: list[Period],
+    as_of: date | None,
+    team: str | None,
+    orders: tuple[int, int],
+) -> list[pd.DataFrame]:
+    """Return _funnel() for each window, in order, from one query."""
     qualified, proposal = orders
     out = sql.run(
         con,
         "plans_funnel_history",
-        start=window.start,
-        end=window.end,
+        start=[w.start for w in windows],
+        end=[w.end for w in windows],
         as_of=as_of,
         team=team,
         qualified_order=qualified,
@@ -308,18 +326,29 @@ def _funnel(
     )
     for c in COUNTS:
         out[c] = out[c].astype(float)
-    return out
+    number = out.pop("window").to_numpy()
+    parts = [out[number == k].reset_index(drop=True) for k in range(len(windows))]
+    # an empty window as a query of its own gives it: text columns of object dtype
+    text = {c: object for c in ("rep", "offering", "lead_source", "type")}
+    return [p.astype(text) if p.empty else p for p in parts]
 
 
 def rates(counts: pd.DataFrame) -> pd.DataFrame:
     """Return ads, win_rate, proposal_rate, qualify_rate from summed funnel counts (NaN if 0/0)."""
-    c = counts.astype(float)
-    out = pd.DataFrame(index=counts.index)
-    out["ads"] = c["bookings"] / c["won"].where(c["won"] > 0)
-    out["win_rate"] = c["won"] / c["proposals"].where(c["proposals"] > 0)
-    out["proposal_rate"] = c["proposals"] / c["opportunities"].where(c["opportunities"] > 0)
-    out["qualify_rate"] = c["opportunities"] / c["prospects"].where(c["prospects"] > 0)
-    return out
+    c = {k: counts[k].to_numpy(dtype=float) for k in COUNTS if k != "lost"}
+
+    def ratio(a: str, b: str) -> np.ndarray:
+        return c[a] / np.where(c[b] > 0, c[b], np.nan)
+
+    return pd.DataFrame(
+        {
+            "ads": ratio("bookings", "won"),
+            "win_rate": ratio("won", "proposals"),
+            "proposal_rate": ratio("proposals", "opportunities"),
+            "qualify_rate": ratio("opportunities", "prospects"),
+        },
+        index=counts.index,
+    )
 
 
 def _team_of(con: duckdb.DuckDBPyConnection, rep: str) -> str | None:
@@ -330,6 +359,11 @@ def _team_of(con: duckdb.DuckDBPyConnection, rep: str) -> str | None:
 def _role_of(con: duckdb.DuckDBPyConnection, rep: str) -> str | None:
     row = con.execute("SELECT lower(role) FROM reps WHERE rep = ?", [rep]).fetchone()
     return str(row[0]) if row and row[0] is not None else None
+
+
+def _first_text(values: pd.Series) -> str | None:
+    """Return the first value as text, None when there is none or it is missing."""
+    return None if values.empty or pd.isna(values.iloc[0]) else str(values.iloc[0])
 
 
 def _known_rep(con: duckdb.DuckDBPyConnection, rep: str) -> None:
@@ -350,13 +384,22 @@ def rep_target(
 ) -> float:
     """Return the rep's quota for the fiscal year (currency); last year's bookings without one."""
     fy = fiscal_year(con, year)
-    kpis = rep_kpis(con, fy.label, as_of=as_of, rep=rep)
-    quota = float(pd.to_numeric(kpis["quota"]).iloc[0]) if len(kpis) else float("nan")
-    if not math.isnan(quota):
-        return quota
-    window = history_window(con, fy, as_of)
-    last = span_bookings(con, window, as_of, rep=rep)
-    return float(last.get(rep, 0.0))
+    return _rep_targets(con, rep, [fy], as_of)[fy.label]
+
+
+def _rep_targets(
+    con: duckdb.DuckDBPyConnection, rep: str, years: list[Period], as_of: date | None
+) -> dict[str, float]:
+    """Return rep_target() for each fiscal year, by label (the quotas from one query)."""
+    kpis = rep_kpis_by_period(con, [fy.label for fy in years], as_of=as_of, rep=rep)
+    out = {}
+    for fy, k in zip(years, kpis, strict=True):
+        quota = float(pd.to_numeric(k["quota"]).iloc[0]) if len(k) else float("nan")
+        if math.isnan(quota):
+            window = history_window(con, fy, as_of)
+            quota = float(span_bookings(con, window, as_of, rep=rep).get(rep, 0.0))
+        out[fy.label] = quota
+    return out
 
 
 def span_bookings(
@@ -407,7 +450,11 @@ def plan_defaults(
     _known_rep(con, rep)
     fy = fiscal_year(con, year)
     hist = rep_history(con, rep, fy.label, as_of) if history is None else history
-    target = rep_target(con, rep, year, as_of)
+    return _defaults(rep, hist, rep_target(con, rep, year, as_of))
+
+
+def _defaults(rep: str, hist: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Return plan_defaults() from the rep's rep_history() and rep_target()."""
     if hist.empty:
         row = {c: float("nan") for c in INPUT_COLUMNS}
         row.update(offering="(all offerings)", target=target, basis="no history")
@@ -550,9 +597,16 @@ def business_plan(
     inputs = saved_plan(con, rep, fy.label)
     if inputs is None:
         inputs = plan_defaults(con, rep, fy.label, as_of, history)
+    window = history_window(con, fy, as_of)
+    return _plan_frame(inputs, rep, fy, _role_of(con, rep), window)
+
+
+def _plan_frame(
+    inputs: pd.DataFrame, rep: str, fy: Period, role: str | None, window: Period
+) -> pd.DataFrame:
+    """Return business_plan() from the plan inputs (saved, else defaults)."""
     out = reverse_funnel(inputs)
-    out.attrs.update(rep=rep, year=fy.label, role=_role_of(con, rep),
-                     window=history_window(con, fy, as_of).label)  # fmt: skip
+    out.attrs.update(rep=rep, year=fy.label, role=role, window=window.label)
     return out[[*INPUT_COLUMNS, *NEEDED_COLUMNS, "basis"]]
 
 
@@ -699,11 +753,33 @@ def monthly_plan(
     Each year's target is phased by the team's monthly shape (or evenly) times the rep's ramp
     in that month, in whole cents; the counts follow the year's funnel ratios.
     """
+    monthly = rep_plans(con, rep, as_of).monthly
+    if phasing not in PHASINGS:
+        raise PlanError(f"unknown phasing '{phasing}': use {' or '.join(PHASINGS)}")
+    return monthly[phasing]
+
+
+class RepPlans(NamedTuple):
+    """A rep's plans for both planning years (current and next fiscal year)."""
+
+    history: dict[str, pd.DataFrame]  # rep_history() by fiscal-year label
+    plans: dict[str, pd.DataFrame]  # business_plan() by fiscal-year label
+    monthly: dict[str, pd.DataFrame]  # monthly_plan() by phasing
+
+
+def rep_plans(con: duckdb.DuckDBPyConnection, rep: str, as_of: date | None = None) -> RepPlans:
+    """Return rep_history, business_plan (per planning year) and monthly_plan (per phasing).
+
+    What the Plans page shows for a rep, with one read of each source for both years: the
+    team's funnels, the rep's quotas and the team's monthly bookings.
+    """
     anchor = _anchor(con, as_of)
-    team = _team_of(con, rep)
     reps = con.execute(
-        "SELECT hire_date, ramp_months, end_date FROM reps WHERE rep = ?", [rep]
+        "SELECT team, lower(role) AS role, hire_date, ramp_months, end_date FROM reps "
+        "WHERE rep = ?",
+        [rep],
     ).df()
+    team, role = _first_text(reps["team"]), _first_text(reps["role"])  # _team_of, _role_of
     years = [fiscal_year(con, label) for label in planning_years(con, as_of)]
     windows = [history_window(con, fy, as_of) for fy in years]
     first, last = years[0].start, years[-1].end
@@ -712,39 +788,81 @@ def monthly_plan(
         con, "plans_monthly_bookings", start=min(first, *(w.start for w in windows)),
         end=max(last, *(w.end for w in windows)), as_of=as_of, team=team, rep=None,
     )  # fmt: skip
-    frames = []
-    orders = None
-    for fy, window in zip(years, windows, strict=True):
-        history = None
-        if saved_plan(con, rep, fy.label) is None:
-            orders = orders or stage_orders(con)
-            history = _funnel(con, window, as_of, team, orders)
-        plan = business_plan(con, rep, fy.label, as_of, history)
-        total = plan_total(plan)
-        months = _months(fy)
-        if phasing not in PHASINGS:
-            raise PlanError(f"unknown phasing '{phasing}': use {' or '.join(PHASINGS)}")
-        weights = _shape(booked_months, fy, window, team) if phasing == "history" else np.ones(12)
-        if len(reps):
-            ramp = _rep_ramps(reps.assign(rep=rep), months)[0]
-            weights = weights * ramp if (weights * ramp).sum() > 0 else weights
-        target = phase(total["target"], weights) if total["target"] > 0 else np.zeros(12)
-        frame = pd.DataFrame({"fiscal_year": fy.label, "month": [m for m, _ in months],
-                              "target": target})  # fmt: skip
-        for c in NEEDED_COLUMNS:
-            frame[c] = target * _ratio(total[c], total["target"])
-        frames.append(frame)
-    out = pd.concat(frames, ignore_index=True)
+    histories = _funnels(con, windows, as_of, team, stage_orders(con))
+    saved = {fy.label: saved_plan(con, rep, fy.label) for fy in years}
+    todo = [fy for fy in years if saved[fy.label] is None]
+    targets = {}
+    if todo:
+        if reps.empty:  # a rep in the reps file is known
+            _known_rep(con, rep)
+        targets = _rep_targets(con, rep, todo, as_of)
+    plans = {}
+    for fy, window, hist in zip(years, windows, histories, strict=True):
+        inputs = saved[fy.label]
+        if inputs is None:
+            inputs = _defaults(rep, hist, targets[fy.label])
+        plans[fy.label] = _plan_frame(inputs, rep, fy, role, window)
+    monthly = _monthly_plans(rep, reps, years, windows, plans, booked_months, team, anchor)
+    return RepPlans(dict(zip(plans, histories, strict=True)), plans, monthly)
+
+
+def _monthly_plans(
+    rep: str,
+    reps: pd.DataFrame,
+    years: list[Period],
+    windows: list[Period],
+    plans: dict[str, pd.DataFrame],
+    booked_months: pd.DataFrame,
+    team: str | None,
+    anchor: date,
+) -> dict[str, pd.DataFrame]:
+    """Return monthly_plan() per phasing from the years' plans and the team's monthly bookings.
+
+    `reps` holds the rep's reps row (hire_date, ramp_months, end_date), if any.
+    """
+    first, last = years[0].start, years[-1].end
     month = pd.to_datetime(booked_months["month"])
     mine = booked_months[(booked_months["rep"] == rep) & (month >= pd.Timestamp(first))
                          & (month < pd.Timestamp(last))]  # fmt: skip
     booked = {(_day(m)): float(b) for m, b in zip(mine["month"], mine["bookings"], strict=True)}
-    started = [m <= anchor for m in out["month"]]
-    out["actual"] = [booked.get(m, 0.0) if s else np.nan
-                     for m, s in zip(out["month"], started, strict=True)]  # fmt: skip
-    out["variance"] = out["actual"] - out["target"]
-    out["month"] = pd.to_datetime(out["month"])
+    # the rep's ramp in each of the 24 months (no reps row: no ramp)
+    ramps = _rep_ramps(reps, [m for fy in years for m in _months(fy)]) if len(reps) else None
+    totals = {label: plan_total(plan) for label, plan in plans.items()}
+    out = {}
+    for phasing in PHASINGS:
+        frames = []
+        for k, (fy, window) in enumerate(zip(years, windows, strict=True)):
+            shape = _shape(booked_months, fy, window, team) if phasing == "history" else None
+            ramp = None if ramps is None else ramps[0, 12 * k : 12 * (k + 1)]
+            frames.append(_plan_months(totals[fy.label], fy, shape, ramp))
+        frame = pd.concat(frames, ignore_index=True)
+        started = [m <= anchor for m in frame["month"]]
+        frame["actual"] = [booked.get(m, 0.0) if s else np.nan
+                           for m, s in zip(frame["month"], started, strict=True)]  # fmt: skip
+        frame["variance"] = frame["actual"] - frame["target"]
+        frame["month"] = pd.to_datetime(frame["month"])
+        out[phasing] = frame
     return out
+
+
+def _plan_months(
+    total: dict[str, Any], fy: Period, shape: np.ndarray | None, ramp: np.ndarray | None
+) -> pd.DataFrame:
+    """Return a year's 12 monthly targets (currency) and counts from its plan_total().
+
+    The target is phased by `shape` (None: evenly) times the rep's monthly `ramp` (None: no
+    ramp), in whole cents.
+    """
+    months = _months(fy)
+    weights = shape if shape is not None else np.ones(12)
+    if ramp is not None:
+        weights = weights * ramp if (weights * ramp).sum() > 0 else weights
+    target = phase(total["target"], weights) if total["target"] > 0 else np.zeros(12)
+    frame = pd.DataFrame({"fiscal_year": fy.label, "month": [m for m, _ in months],
+                          "target": target})  # fmt: skip
+    for c in NEEDED_COLUMNS:
+        frame[c] = target * _ratio(total[c], total["target"])
+    return frame
 
 
 # --- team view and run rate --------------------------------------------------------------------
@@ -975,6 +1093,9 @@ def _quarter_ramps(reps: pd.DataFrame, quarters: list[Period]) -> np.ndarray:
     return _rep_ramps(reps, [(q.start, q.end) for q in quarters])
 
 
+_Take = Callable[[int, np.ndarray], None]  # takes simulations lo, lo + 1, ... as rows
+
+
 def simulate_bookings(
     booked: np.ndarray,
     hist_ramp: np.ndarray,
@@ -987,6 +1108,28 @@ def simulate_bookings(
     Each plan quarter draws one of the rep's full-ramp historical quarters (bookings / ramp
     fraction, quarters at ≥ FULL_RAMP only), or from the team's pool when the rep has fewer
     than MIN_QUARTERS, scaled by the rep's ramp fraction in that plan quarter.
+    """
+    out = np.empty((n, len(plan_ramp)))
+
+    def keep(lo: int, block: np.ndarray) -> None:
+        out[lo : lo + len(block)] = block
+
+    _simulate(booked, hist_ramp, plan_ramp, seed, n, lambda: keep)
+    return out
+
+
+def _simulate(
+    booked: np.ndarray,
+    hist_ramp: np.ndarray,
+    plan_ramp: np.ndarray,
+    seed: int,
+    n: int,
+    sink: Callable[[], _Take],
+) -> None:
+    """Hand simulate_bookings()'s rows, a block at a time, to takers made by `sink`.
+
+    Each share of the simulations (see _draw) gets a taker of its own, and a share is drawn
+    on one thread: a taker that adds up needs no lock.
     """
     usable = hist_ramp >= FULL_RAMP
     full = np.where(usable, booked / np.maximum(hist_ramp, 1e-9), np.nan)
@@ -1004,46 +1147,88 @@ def simulate_bookings(
                            np.insert(own_values, ends, own_values[ends - 1])])  # fmt: skip
     offset = np.zeros(len(size), dtype=np.int64)
     offset[own] = team_pool.size + 1 + ends - size[own] + np.arange(own.sum())
-    return _draw(flat, size, offset, plan_ramp, np.random.default_rng(seed), n)
+    table = _DrawTable(flat, size, offset, plan_ramp)
+    _draw(table, np.random.default_rng(seed), n, sink)
 
 
-def _draw(
-    flat: np.ndarray,
-    size: np.ndarray,
-    offset: np.ndarray,
-    plan_ramp: np.ndarray,
-    rng: np.random.Generator,
-    n: int,
-) -> np.ndarray:
-    """Return n × reps sums over plan quarters of flat[offset + ⌊u × size⌋] × ramp (currency).
+class _DrawTable(NamedTuple):
+    """What each simulated quarter is drawn from: flat[offset + ⌊u × size⌋] × plan ramp."""
+
+    flat: np.ndarray  # currency; each rep's slice ends with a copy of its last value
+    size: np.ndarray  # per rep: how many values it draws from
+    offset: np.ndarray  # per rep: where its slice starts
+    plan_ramp: np.ndarray  # reps × plan quarters ramp fractions
+
+    def fill(self, rng: np.random.Generator, lo: int, hi: int, step: int, take: _Take) -> None:
+        """Hand simulations [lo, hi) to `take`, `step` at a time, drawing from `rng`."""
+        reps, quarters = self.plan_ramp.shape
+        shape = (reps, quarters)
+        sizes = np.ascontiguousarray(np.broadcast_to(self.size.astype(float)[:, None], shape))
+        offsets = np.ascontiguousarray(np.broadcast_to(self.offset[:, None], shape))
+        # x × 1.0 is x: only reps ramping in the plan year need the multiplication, one by one
+        # while they are few (a rep's slice is a cheap view), all at once otherwise
+        ramping = np.flatnonzero((self.plan_ramp != 1.0).any(axis=1))
+        one_by_one = [(r, self.plan_ramp[r]) for r in ramping] if 8 * len(ramping) < reps else []
+        u = np.empty((step, reps, quarters))
+        idx = np.empty(u.shape, dtype=np.int64)
+        values = np.empty(u.shape)
+        sums = np.empty((step, reps))
+        for s in range(lo, hi, step):
+            k = min(step, hi - s)
+            uk, ik, vk, block = u[:k], idx[:k], values[:k], sums[:k]
+            rng.random(out=uk)
+            np.multiply(uk, sizes, out=ik, casting="unsafe")  # truncates: ⌊u × size⌋
+            ik += offsets
+            np.take(self.flat, ik, out=vk, mode="clip")  # never clipped: see _simulate
+            if one_by_one:
+                for r, ramp in one_by_one:
+                    vk[:, r] *= ramp
+            elif len(ramping):
+                vk *= self.plan_ramp
+            # left to right, as numpy sums a short axis: ((q0 + q1) + q2) + q3
+            if quarters == 1:
+                np.copyto(block, vk[..., 0])
+            else:
+                np.add(vk[..., 0], vk[..., 1], out=block)
+            for q in range(2, quarters):
+                block += vk[..., q]
+            take(s, block)
+
+
+def _draw(table: _DrawTable, rng: np.random.Generator, n: int, sink: Callable[[], _Take]) -> None:
+    """Hand n simulations of summed plan quarters, in blocks, to takers made by `sink`.
 
     Draws u in blocks of whole simulations: the same stream as one (n, reps, quarters) draw,
     without arrays of n × reps × quarters (320 MB for 1,000 reps) or numpy's slow sum over a
-    short last axis.
+    short last axis. The blocks are shared out over the machine's cores (numpy releases the
+    GIL), each share from its own copy of the generator advanced to its first draw, so the
+    numbers are those of one pass.
     """
-    reps, quarters = plan_ramp.shape
+    reps, quarters = table.plan_ramp.shape
     if reps == 0 or quarters == 0:
-        return np.zeros((n, reps))
-    out = np.empty((n, reps))
-    step = max(1, 2**16 // (reps * quarters))
-    sizes = size.astype(float)[:, None]
-    u = np.empty((step, reps, quarters))
-    idx = np.empty(u.shape, dtype=np.int64)
-    values = np.empty(u.shape)
-    for lo in range(0, n, step):
-        k = min(step, n - lo)
-        uk, ik, vk = u[:k], idx[:k], values[:k]
-        rng.random(out=uk)
-        np.multiply(uk, sizes, out=ik, casting="unsafe")  # truncates: ⌊u × size⌋
-        ik += offset[:, None]
-        np.take(flat, ik, out=vk)
-        vk *= plan_ramp
-        # left to right, as numpy sums a short axis: ((q0 + q1) + q2) + q3
-        block = out[lo : lo + k]
-        np.copyto(block, vk[..., 0])
-        for q in range(1, quarters):
-            block += vk[..., q]
-    return out
+        sink()(0, np.zeros((n, reps)))
+        return
+    step = max(1, DRAW_BLOCK // (reps * quarters))
+    threads = min(os.cpu_count() or 1, MAX_THREADS)
+    if n * reps * quarters < 2 * DRAW_BLOCK:
+        threads = 1
+    # a few shares per thread: a thread slowed by other work on the machine holds up less
+    shares = threads * SHARES_PER_THREAD if threads > 1 else 1
+    per = -(-n // shares)
+    per = -(-per // step) * step  # simulations per share, in whole blocks
+    jobs = []
+    for lo in range(0, n, per):
+        bits = type(rng.bit_generator)()
+        bits.state = rng.bit_generator.state
+        bits.advance(lo * reps * quarters)
+        jobs.append((np.random.Generator(bits), lo, min(n, lo + per), step, sink()))
+    if threads == 1:
+        for job in jobs:
+            table.fill(*job)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        for done in [pool.submit(table.fill, *job) for job in jobs]:
+            done.result()
 
 
 def attainment_odds(
@@ -1072,11 +1257,25 @@ def _odds(
 ) -> tuple[np.ndarray, float]:
     """Return P(rep books ≥ quota) per rep and P(team books ≥ budget) from the simulation."""
     plan_q = [(q, add_months(q, 3)) for q in fy.months()[::3]]
-    sims = simulate_bookings(booked, ramps, _rep_ramps(reps, plan_q), seed=seed)
     q = np.asarray(quotas, dtype=float)
     # half a cent of slack: quotas are whole cents, simulated bookings are floats
-    p_rep = np.where(q > 0, (sims >= q[None, :] - 0.005).mean(axis=0), np.nan)
-    p_team = float((sims.sum(axis=1) >= budget - 0.005).mean()) if len(q) else float("nan")
+    rep_bar, team_bar = q - 0.005, budget - 0.005
+    tallies: list[list] = []  # per thread: [simulations ≥ quota per rep, ≥ budget for the team]
+
+    def tally() -> _Take:
+        mine = [np.zeros(len(q), dtype=np.int64), 0]
+        tallies.append(mine)
+
+        def take(_lo: int, block: np.ndarray) -> None:
+            mine[0] += (block >= rep_bar).sum(axis=0)
+            mine[1] += int((block.sum(axis=1) >= team_bar).sum())
+
+        return take
+
+    _simulate(booked, ramps, _rep_ramps(reps, plan_q), seed, SIMULATIONS, tally)
+    hits = sum((t[0] for t in tallies), np.zeros(len(q), dtype=np.int64))
+    p_rep = np.where(q > 0, hits / SIMULATIONS, np.nan)
+    p_team = sum(t[1] for t in tallies) / SIMULATIONS if len(q) else float("nan")
     return p_rep, p_team
 
 
@@ -1219,18 +1418,20 @@ def _monthly_quotas(a: _Allocation, phasing: str, team: str | None) -> pd.DataFr
     weights = np.where((weights.sum(axis=1) > 0)[:, None], weights, shape[None, :])
     new = _spread_rows(a.new, weights)
     old = _spread_rows(a.quota - a.new, weights)
-    parts = np.stack([new, old, new + old], axis=1)  # rep × type × month
+    # rows in (rep, month, type) order: reps sorted by name, types alphabetical
+    names = a.reps["rep"].to_numpy()
+    order = np.argsort(names, kind="stable")
+    parts = np.stack([old, new, new + old], axis=2)[order]  # rep × month × type
     n = len(a.reps)
-    monthly = pd.DataFrame(
+    starts = pd.to_datetime([m for m, _ in months]).to_numpy()
+    return pd.DataFrame(
         {
-            "rep": np.repeat(a.reps["rep"].to_numpy(), 36),
-            "month": [m for _ in range(3 * n) for m, _ in months],
-            "type": np.tile(np.repeat(["new", "existing", "total"], 12), n),
+            "rep": np.repeat(names[order], 36),
+            "month": np.tile(np.repeat(starts, 3), n),
+            "type": np.tile(["existing", "new", "total"], 12 * n),
             "amount": parts.reshape(-1) / 100,
         }
     )
-    monthly["month"] = pd.to_datetime(monthly["month"])
-    return monthly.sort_values(["rep", "month", "type"], ignore_index=True)
 
 
 def run_scenario(
@@ -1270,6 +1471,21 @@ def scenario_months(
     history = i["method"] == "history" or i["phasing"] == "history"
     a = _allocate_scenario(con, i, as_of, history, reps)
     return _monthly_quotas(a, i["phasing"], i["team"])
+
+
+def scenario_tables(
+    con: duckdb.DuckDBPyConnection,
+    inputs: dict[str, Any],
+    as_of: date | None = None,
+    reps: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (run_scenario(), scenario_months()) for the inputs, from one allocation.
+
+    `reps` as in run_scenario.
+    """
+    i = scenario_inputs(**inputs)
+    a = _allocate_scenario(con, i, as_of, True, reps)
+    return _scenario_frame(a, i), _monthly_quotas(a, i["phasing"], i["team"])
 
 
 def _check_name(name: str) -> str:
@@ -1444,30 +1660,51 @@ def months_wide(monthly: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- charts ------------------------------------------------------------------------------------
+# Vega-Lite specs drawn with st.vega_lite_chart: the page then never imports Altair (a quarter
+# of a second on its first visit) nor validates a spec against its schema on every run.
 
 
-def monthly_chart(monthly: pd.DataFrame, symbol: str = "$") -> alt.Chart:
+class Chart(NamedTuple):
+    """A Vega-Lite chart: its rows and its spec (the spec names fields of the rows)."""
+
+    data: pd.DataFrame
+    spec: dict[str, Any]
+
+
+_CONFIG = {"view": {"continuousWidth": 300, "continuousHeight": 300}}
+
+
+def _field(name: str, kind: str, **more: Any) -> dict[str, Any]:
+    """Return a Vega-Lite field definition (kind: nominal, ordinal or quantitative)."""
+    return {"field": name, "type": kind, **more}
+
+
+def monthly_chart(monthly: pd.DataFrame, symbol: str = "$") -> Chart:
     """Return monthly target bars with actual bookings as points (currency)."""
     fmt = ",.0f"
-    base = alt.Chart(monthly).encode(x=alt.X("yearmonth(month):O", title=None))
+    month = {"field": "month", "timeUnit": "yearmonth", "type": "ordinal"}
     tips = [
-        alt.Tooltip("yearmonth(month):O", title="Month"),
-        alt.Tooltip("fiscal_year:N", title="Fiscal year"),
-        alt.Tooltip("target:Q", title=f"Target ({symbol})", format=fmt),
-        alt.Tooltip("actual:Q", title=f"Actual ({symbol})", format=fmt),
-        alt.Tooltip("deals_needed:Q", title="Deals needed", format=".1f"),
-        alt.Tooltip("prospects_needed:Q", title="Prospects needed", format=".1f"),
+        {**month, "title": "Month"},
+        _field("fiscal_year", "nominal", title="Fiscal year"),
+        _field("target", "quantitative", title=f"Target ({symbol})", format=fmt),
+        _field("actual", "quantitative", title=f"Actual ({symbol})", format=fmt),
+        _field("deals_needed", "quantitative", title="Deals needed", format=".1f"),
+        _field("prospects_needed", "quantitative", title="Prospects needed", format=".1f"),
     ]
-    bars = base.mark_bar(color="#93c5fd").encode(
-        y=alt.Y("target:Q", title=f"Target and actual ({symbol})"), tooltip=tips
-    )
-    points = base.mark_point(color="#1d4ed8", filled=True, size=70).encode(
-        y="actual:Q", tooltip=tips
-    )
-    return alt.layer(bars, points).properties(height=260)
+    x = {**month, "title": None}
+    y = _field("target", "quantitative", title=f"Target and actual ({symbol})")
+    bars = {
+        "mark": {"type": "bar", "color": "#93c5fd"},
+        "encoding": {"x": x, "y": y, "tooltip": tips},
+    }
+    points = {
+        "mark": {"type": "point", "color": "#1d4ed8", "filled": True, "size": 70},
+        "encoding": {"x": x, "y": _field("actual", "quantitative"), "tooltip": tips},
+    }
+    return Chart(monthly, {"config": _CONFIG, "layer": [bars, points], "height": 260})
 
 
-def run_rate_chart(team: pd.DataFrame, symbol: str = "$") -> alt.Chart:
+def run_rate_chart(team: pd.DataFrame, symbol: str = "$") -> Chart:
     """Return per segment the goal beside contracted + weighted pipeline, stacked (currency)."""
     rows = team[team["segment"] != "total"]
     parts = {"goal": ("Goal", "Goal"), "contracted": ("Run rate", "Contracted"),
@@ -1475,33 +1712,31 @@ def run_rate_chart(team: pd.DataFrame, symbol: str = "$") -> alt.Chart:
     long = rows.melt(id_vars=["segment", "run_rate_pct"], value_vars=list(parts), var_name="key")
     long["series"] = long["key"].map(lambda k: parts[k][0])
     long["part"] = long["key"].map(lambda k: parts[k][1])
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y("segment:N", title=None),
-            yOffset=alt.YOffset("series:N", sort=["Goal", "Run rate"]),
-            x=alt.X("value:Q", title=symbol, stack="zero"),
-            color=alt.Color(
-                "part:N",
-                scale=alt.Scale(
-                    domain=["Goal", "Contracted", "Weighted pipeline"],
-                    range=["#cbd5e1", "#1d4ed8", "#93c5fd"],
-                ),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("segment:N", title="Business"),
-                alt.Tooltip("part:N", title="Part"),
-                alt.Tooltip("value:Q", title=f"Amount ({symbol})", format=",.0f"),
-                alt.Tooltip("run_rate_pct:Q", title="Run rate % of goal", format=".0%"),
-            ],
-        )
-        .properties(height=alt.Step(28))
-    )
+    color = _field(
+        "part",
+        "nominal",
+        scale={"domain": ["Goal", "Contracted", "Weighted pipeline"],
+               "range": ["#cbd5e1", "#1d4ed8", "#93c5fd"]},
+        legend={"orient": "bottom", "title": None},
+    )  # fmt: skip
+    encoding = {
+        "y": _field("segment", "nominal", title=None),
+        "yOffset": _field("series", "nominal", sort=["Goal", "Run rate"]),
+        "x": _field("value", "quantitative", title=symbol, stack="zero"),
+        "color": color,
+        "tooltip": [
+            _field("segment", "nominal", title="Business"),
+            _field("part", "nominal", title="Part"),
+            _field("value", "quantitative", title=f"Amount ({symbol})", format=",.0f"),
+            _field("run_rate_pct", "quantitative", title="Run rate % of goal", format=".0%"),
+        ],
+    }
+    spec = {"config": _CONFIG, "mark": {"type": "bar"}, "encoding": encoding,
+            "height": {"step": 28}}  # fmt: skip
+    return Chart(long, spec)
 
 
-def scenario_chart(result: pd.DataFrame, symbol: str = "$") -> alt.Chart:
+def scenario_chart(result: pd.DataFrame, symbol: str = "$") -> Chart:
     """Return each rep's scenario quota beside last year's bookings (currency), P in tooltips."""
     reps = result[result["rep"] != "Team"]
     long = reps.melt(
@@ -1512,24 +1747,22 @@ def scenario_chart(result: pd.DataFrame, symbol: str = "$") -> alt.Chart:
     long["measure"] = long["measure"].map(
         {"quota": "Quota", "last_year_bookings": "Last year's bookings"}
     )
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y("rep:N", title=None, sort=None),
-            x=alt.X("value:Q", title=symbol),
-            yOffset="measure:N",
-            color=alt.Color("measure:N", legend=alt.Legend(title=None, orient="bottom")),
-            tooltip=[
-                alt.Tooltip("rep:N", title="Rep"),
-                alt.Tooltip("measure:N", title="Measure"),
-                alt.Tooltip("value:Q", title=symbol, format=",.0f"),
-                alt.Tooltip("growth:Q", title="Growth", format="+.0%"),
-                alt.Tooltip("p_attain:Q", title="P(attain ≥ 100%)", format=".0%"),
-            ],
-        )
-        .properties(height=alt.Step(14))
-    )
+    encoding = {
+        "y": _field("rep", "nominal", title=None, sort=None),
+        "x": _field("value", "quantitative", title=symbol),
+        "yOffset": _field("measure", "nominal"),
+        "color": _field("measure", "nominal", legend={"orient": "bottom", "title": None}),
+        "tooltip": [
+            _field("rep", "nominal", title="Rep"),
+            _field("measure", "nominal", title="Measure"),
+            _field("value", "quantitative", title=symbol, format=",.0f"),
+            _field("growth", "quantitative", title="Growth", format="+.0%"),
+            _field("p_attain", "quantitative", title="P(attain ≥ 100%)", format=".0%"),
+        ],
+    }
+    spec = {"config": _CONFIG, "mark": {"type": "bar"}, "encoding": encoding,
+            "height": {"step": 14}}  # fmt: skip
+    return Chart(long, spec)
 
 
 # --- command line ------------------------------------------------------------------------------

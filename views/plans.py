@@ -30,6 +30,7 @@ if st.session_state.get("plans_year") not in years:
 year = st.radio("Fiscal year", years, key="plans_year", horizontal=True)
 st.query_params["year"] = year
 RATES = ("win_rate", "proposal_rate", "qualify_rate")
+CHART_REPS = 30  # reps drawn in the scenario chart, most stretched first
 COUNTS = tuple(plans.NEEDED_COLUMNS)
 
 
@@ -62,6 +63,11 @@ def _table(
     )
 
 
+def _chart(chart: plans.Chart) -> None:
+    """Draw a chart of spm.plans (a Vega-Lite spec and its rows) across the page."""
+    st.vega_lite_chart(chart.data, chart.spec, width="stretch")
+
+
 def _shown(frame: pd.DataFrame, rates: tuple[str, ...]) -> pd.DataFrame:
     """Return a copy with fractions as percentages (display only)."""
     out = frame.copy()
@@ -80,12 +86,13 @@ def _plan_tab() -> None:
         return
     rep = f.rep or st.selectbox("Rep", names, key="plans_rep")
     try:
-        # last year's funnel for the rep's team, read once for the plan, drivers and lead sources
-        history = state.cached(plans.rep_history)(rep, year, as_of=f.as_of)
-        plan = state.cached(plans.business_plan)(rep, year, as_of=f.as_of, history=history)
+        # both years' plans, last year's funnels and the monthly plans, from one read of each
+        # source; the funnel serves the plan, the drivers and the lead sources alike
+        bundle = state.cached(plans.rep_plans)(rep, as_of=f.as_of)
     except plans.PlanError as exc:
         st.error(str(exc))
         return
+    history, plan = bundle.history[year], bundle.plans[year]
     role = plan.attrs.get("role")
     who = {"hunter": "hunter (new accounts)", "farmer": "farmer (existing accounts)"}
     st.subheader(f"Business plan: {rep}, {year}")
@@ -195,8 +202,8 @@ def _plan_tab() -> None:
         horizontal=True,
         format_func={"history": "by last year's monthly shape", "even": "evenly"}.get,
     )
-    monthly = state.cached(plans.monthly_plan)(rep, as_of=f.as_of, phasing=phasing)
-    st.altair_chart(plans.monthly_chart(monthly, symbol), width="stretch")
+    monthly = bundle.monthly[phasing]
+    _chart(plans.monthly_chart(monthly, symbol))
     _table(monthly, "monthly plan", money=("target", "actual", "variance"), counts=COUNTS)
 
 
@@ -226,7 +233,7 @@ def _team_tab() -> None:
         f"else role: hunters new, farmers existing) · sizes and deal counts from "
         f"{team.attrs.get('window')}"
     )
-    st.altair_chart(plans.run_rate_chart(team, symbol), width="stretch")
+    _chart(plans.run_rate_chart(team, symbol))
     _table(
         team,
         "team plan",
@@ -236,11 +243,10 @@ def _team_tab() -> None:
     )
 
 
-def _overrides() -> dict[str, float]:
-    """Draw the manual-quota editor; return the overrides entered."""
-    base = state.cached(plans.roster)(year, as_of=f.as_of, team=f.team)
+def _overrides(reps: pd.DataFrame) -> dict[str, float]:
+    """Draw the manual-quota editor for the roster `reps`; return the overrides entered."""
     editor = pd.DataFrame(
-        {"rep": base["rep"], "role": base["role"], "manual_quota": pd.Series(dtype=float)}
+        {"rep": reps["rep"], "role": reps["role"], "manual_quota": pd.Series(dtype=float)}
     )
     edited = st.data_editor(
         editor,
@@ -305,24 +311,12 @@ def _scenario_tab() -> None:
     if split:
         new_share = st.slider("New business share %", 0, 100, 40, key="plans_new_share") / 100
     with st.expander("Manual quotas per rep (the rest is re-spread by the method)", expanded=True):
-        overrides = _overrides()
+        overrides = _overrides(reps)
     try:
         inputs = plans.scenario_inputs(
             year, budget, over / 100, method, new_share, phasing, overrides, team=f.team
         )
-        result = state.cached(plans.run_scenario)(
-            year,
-            budget,
-            over / 100,
-            method,
-            new_share,
-            phasing,
-            overrides,
-            as_of=f.as_of,
-            team=f.team,
-            reps=reps,
-        )
-        monthly = state.cached(plans.scenario_months)(inputs, as_of=f.as_of, reps=reps)
+        result, monthly = state.cached(plans.scenario_tables)(inputs, as_of=f.as_of, reps=reps)
     except plans.PlanError as exc:
         st.error(f"Scenario cannot be built: {exc}")
         return
@@ -372,7 +366,16 @@ def _scenario_tab() -> None:
         icon=":material/download:",
         key="dl_scenario",
     )
-    st.altair_chart(plans.scenario_chart(result, symbol), width="stretch")
+    # a bar pair per rep: beyond a few dozen reps the chart is too tall to read (and to draw)
+    reps_only = result[result["rep"] != "Team"]
+    if len(reps_only) > CHART_REPS:
+        st.caption(
+            f"Chart: the {CHART_REPS} of {len(reps_only):,} reps whose quota is furthest above "
+            "last year's bookings; every rep is in the table and the CSV above."
+        )
+        stretch = reps_only["quota"] - reps_only["last_year_bookings"]
+        reps_only = reps_only.loc[stretch.nlargest(CHART_REPS, keep="first").index]
+    _chart(plans.scenario_chart(reps_only, symbol))
     with st.expander("Monthly quotas"):
         wide = plans.months_wide(monthly)
         widgets.table(wide, "scenario monthly quotas", money_cols=tuple(wide.columns[1:]))
