@@ -478,6 +478,7 @@ def warm(con: duckdb.DuckDBPyConnection, latest: date) -> None:
     for p in (current, previous):
         forecast_trend(con, p.label)
     forecast_rollup(con, current.label, as_of=latest)
+    required_coverage(con, as_of=latest)
     if latest >= previous.end:
         forecast_accuracy_by_rep(con, previous.label)
     try:

@@ -217,7 +217,7 @@ def test_refresh_stores_the_snapshot_list_and_this_weeks_changes_which_follow_th
     _load(con)
     derived.refresh(con)
     names = {n for (n,) in con.execute("SELECT name FROM derived_frames").fetchall()}
-    assert {"snapshot_list", "what_changed", "summary", "forecast_rollup"} <= names
+    assert {"snapshot_list", "what_changed", "summary", "forecast_rollup", "trailing_kpis"} <= names
     before = summary.snapshot_list(con)
     record = summary.summary(con, period="2026-Q2").iloc[0]
     assert list(before["as_of"].dt.date) == [S4, S3, S2, S1]
