@@ -218,6 +218,9 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
             # object, not str: the same Python strings without a 0.3 s per 1M rows conversion
             dtype=object,
             keep_default_na=False,
+            # no NA detection at all: empty and missing trailing fields read as "", so the
+            # frame needs no fillna pass (~0.2 s per 1M rows)
+            na_filter=False,
             skip_blank_lines=True,
             engine="c",
         )
@@ -230,7 +233,6 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
         ) from exc
     if raw.empty:
         raise _empty_error(name)
-    raw = raw.fillna("").astype(object)
     header = list(raw.iloc[0])
     body = raw.iloc[1:].reset_index(drop=True)
     return _finish(name, header, body)
