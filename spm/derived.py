@@ -292,8 +292,17 @@ def store_points(
 def _frame_bytes(frame: pd.DataFrame) -> bytes:
     """Return `frame` as an Arrow IPC stream (data only: never code, unlike a pickle)."""
     plain = frame.copy(deep=False)
-    plain.attrs = {}  # callers set attrs again; pandas would try to write them as JSON
+    plain.attrs = {}  # kept below when plain JSON; callers set date attrs again themselves
     table = pa.Table.from_pandas(plain, preserve_index=False)
+    attrs = frame.attrs
+    try:
+        json.dumps(attrs)
+    except TypeError:
+        attrs = {}
+    # object columns (e.g. text with None) would come back as pandas' string dtype
+    objects = [str(c) for c, t in frame.dtypes.items() if pd.api.types.is_object_dtype(t)]
+    spm = json.dumps({"attrs": attrs, "object": objects})
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"spm": spm})
     sink = pa.BufferOutputStream()
     # zstd: a closed quarter's waterfall deals are ~9 MB raw, ~1.3 MB compressed, and DuckDB
     # reads the whole blob column of the table for any one row
@@ -304,7 +313,16 @@ def _frame_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def _frame_from(data: bytes) -> pd.DataFrame:
-    return pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
+    table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    meta = table.schema.metadata or {}
+    spm = json.loads(meta.get(b"spm", b'{"attrs": {}, "object": []}'))
+    frame = table.replace_schema_metadata({k: v for k, v in meta.items() if k != b"spm"})
+    frame = frame.to_pandas()
+    for name in spm["object"]:
+        values = table.column(name).to_pylist()
+        frame[name] = pd.Series(values, index=frame.index, dtype=object)
+    frame.attrs.update(spm["attrs"])
+    return frame
 
 
 def memo_frames(
@@ -376,7 +394,7 @@ def memo_closed(
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the pre-aggregated tables after a load; store what the default pages read."""
     # they read these tables: imported here to keep the layers apart
-    from spm import forecast, qbr
+    from spm import forecast, plans, qbr
     from spm.metrics import summary
 
     ensure_stage_history(con)
@@ -387,3 +405,4 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
         forecast.warm(con, dates[0])
         qbr.warm(con)
         summary.warm(con, dates[0])
+        plans.warm(con, dates[0])

@@ -155,10 +155,17 @@ def roster(
     """Return the reps who can carry quota in the fiscal year: rep, team, role, hire/ramp/end."""
     fy = fiscal_year(con, year)
     window = history_window(con, fy, as_of)
-    out = sql.run(
-        con, "plans_roster", start=fy.start, end=fy.end, history_start=window.start, team=team
-    )
-    return out.reset_index(drop=True)
+
+    def compute() -> pd.DataFrame:
+        out = sql.run(
+            con, "plans_roster", start=fy.start, end=fy.end, history_start=window.start, team=team
+        )
+        return out.reset_index(drop=True)
+
+    # scans every snapshot row for owners missing from the reps file (~50 ms): kept per state
+    # of the data, and refresh stores the one the Plans page opens on
+    key = {"year": fy.label, "history_start": window.start, "team": team}
+    return derived.memo_frame(con, "plans_roster", key, compute)
 
 
 def _rep_ramps(reps: pd.DataFrame, periods: list[tuple[date, date]]) -> np.ndarray:
@@ -1060,11 +1067,18 @@ def default_budget(
 ) -> float:
     """Return a starting budget: the year's quotas, else last year's bookings + 10%, to $100k."""
     fy = fiscal_year(con, year)
-    kpis = rep_kpis(con, fy.label, as_of=as_of, team=team)
-    quota = float(pd.to_numeric(kpis["quota"]).sum()) if len(kpis) else 0.0
-    if quota <= 0:
-        quota = float(span_bookings(con, history_window(con, fy, as_of), as_of, team).sum()) * 1.1
-    return float(max(round(quota / 100_000), 1) * 100_000)
+
+    def compute() -> pd.DataFrame:
+        kpis = rep_kpis(con, fy.label, as_of=as_of, team=team)
+        quota = float(pd.to_numeric(kpis["quota"]).sum()) if len(kpis) else 0.0
+        if quota <= 0:
+            window = history_window(con, fy, as_of)
+            quota = float(span_bookings(con, window, as_of, team).sum()) * 1.1
+        return pd.DataFrame({"budget": [float(max(round(quota / 100_000), 1) * 100_000)]})
+
+    # all of rep_kpis for the year's quotas (~55 ms): kept like the roster
+    key = {"year": fy.label, "as_of": as_of, "team": team}
+    return float(derived.memo_frame(con, "default_budget", key, compute)["budget"].iloc[0])
 
 
 def _history(
@@ -1484,8 +1498,31 @@ def scenario_tables(
     `reps` as in run_scenario.
     """
     i = scenario_inputs(**inputs)
-    a = _allocate_scenario(con, i, as_of, True, reps)
-    return _scenario_frame(a, i), _monthly_quotas(a, i["phasing"], i["team"])
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        a = _allocate_scenario(con, i, as_of, True, reps)
+        return _scenario_frame(a, i), _monthly_quotas(a, i["phasing"], i["team"])
+
+    # the seeded simulation (~300 ms for 1,000 reps) depends only on the inputs and the data:
+    # kept, and refresh stores the default scenario the tab opens on
+    roster_hash = None if reps is None else int(pd.util.hash_pandas_object(reps).sum())
+    key = {"inputs": i, "as_of": as_of, "reps": roster_hash}
+    return derived.memo_frames(con, "scenario_tables", key, compute)
+
+
+DEFAULT_OVER_ASSIGN_PCT = 10.0  # the scenario tab's starting over-assignment (percent)
+
+
+def warm(con: duckdb.DuckDBPyConnection, latest: date) -> None:
+    """Store what the Quota scenarios tab opens on: next year's roster, budget and scenario."""
+    year = planning_years(con, latest)[1]  # the Plans page opens on the next fiscal year
+    reps = roster(con, year, as_of=latest)
+    if reps.empty:
+        return
+    budget = default_budget(con, year, as_of=latest)
+    over = DEFAULT_OVER_ASSIGN_PCT / 100  # as the tab divides its percent input
+    inputs = scenario_inputs(year, budget, over, METHODS[0], None, PHASINGS[0], {})
+    scenario_tables(con, inputs, as_of=latest, reps=reps)
 
 
 def _check_name(name: str) -> str:

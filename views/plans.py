@@ -26,7 +26,7 @@ con = state.connection()
 years = state.cached(plans.planning_years)(as_of=f.as_of)
 if st.session_state.get("plans_year") not in years:
     from_url = st.query_params.get("year")
-    st.session_state["plans_year"] = from_url if from_url in years else years[1]
+    st.session_state["plans_year"] = from_url if from_url in years else years[1]  # plans.warm
 year = st.radio("Fiscal year", years, key="plans_year", horizontal=True)
 st.query_params["year"] = year
 RATES = ("win_rate", "proposal_rate", "qualify_rate")
@@ -292,7 +292,7 @@ def _scenario_tab() -> None:
         "Over-assignment %",
         min_value=0.0,
         max_value=100.0,
-        value=10.0,
+        value=plans.DEFAULT_OVER_ASSIGN_PCT,
         step=1.0,
         format="%.0f",
         key="plans_over",
