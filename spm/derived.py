@@ -93,7 +93,7 @@ _FINGERPRINT = (
 
 # Bump when a stored table's shape or meaning changes, so files built by older code rebuild
 # on their next refresh or read instead of being read as current.
-LAYOUT = 2
+LAYOUT = 3
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
@@ -292,9 +292,9 @@ def store_points(
 def _frame_bytes(frame: pd.DataFrame) -> bytes:
     """Return `frame` as an Arrow IPC stream (data only: never code, unlike a pickle)."""
     plain = frame.copy(deep=False)
-    plain.attrs = {}  # kept below when plain JSON; callers set date attrs again themselves
+    plain.attrs = {}  # kept below, dates tagged; pandas would try to write them as plain JSON
     table = pa.Table.from_pandas(plain, preserve_index=False)
-    attrs = frame.attrs
+    attrs = {k: {"date": v.isoformat()} if type(v) is date else v for k, v in frame.attrs.items()}
     try:
         json.dumps(attrs)
     except TypeError:
@@ -321,7 +321,10 @@ def _frame_from(data: bytes) -> pd.DataFrame:
     for name in spm["object"]:
         values = table.column(name).to_pylist()
         frame[name] = pd.Series(values, index=frame.index, dtype=object)
-    frame.attrs.update(spm["attrs"])
+    frame.attrs.update(
+        {k: date.fromisoformat(v["date"]) if isinstance(v, dict) and "date" in v else v
+         for k, v in spm["attrs"].items()}
+    )  # fmt: skip
     return frame
 
 

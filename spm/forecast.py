@@ -696,13 +696,13 @@ def what_changed(
         )
         for col in ("amount_before", "amount_after", "value"):
             rows[col] = rows[col].astype(float)
-        return rows[CHANGE_COLUMNS].reset_index(drop=True)
+        out = rows[CHANGE_COLUMNS].reset_index(drop=True)
+        out.attrs.update({"s0": s0, "s1": s1})
+        return out
 
     # two full snapshots joined (~100 ms on 18M rows); refresh stores the latest week's changes
     key = {"period": p.label, "s0": s0, "s1": s1, "team": team, "rep": rep}
-    out = derived.memo_frame(con, "what_changed", key, compute)
-    out.attrs.update({"s0": s0, "s1": s1})
-    return out
+    return derived.memo_frame(con, "what_changed", key, compute)
 
 
 def change_totals(changes: pd.DataFrame) -> pd.DataFrame:

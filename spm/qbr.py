@@ -92,11 +92,17 @@ def _surprise_rows(
 ) -> tuple[pd.DataFrame, waterfall.Window]:
     """Return the rows of qbr_surprises.sql and the waterfall window they were read for."""
     w = waterfall.window(con, period, as_of, start)
-    rows = sql.run(
+    return _surprise_query(con, w, team, rep), w
+
+
+def _surprise_query(
+    con: duckdb.DuckDBPyConnection, w: waterfall.Window, team: str | None, rep: str | None
+) -> pd.DataFrame:
+    """Return the rows of qbr_surprises.sql for the window `w`."""
+    return sql.run(
         con, "qbr_surprises", start=w.period.start, end=w.period.end, s0=w.s0, s1=w.s1,
         team=team, rep=rep,
     )  # fmt: skip
-    return rows, w
 
 
 def _surprise_reps(rows: pd.DataFrame, w: waterfall.Window) -> pd.DataFrame:
@@ -156,14 +162,11 @@ def surprise_tables(
     w = waterfall.window(con, period, as_of, start)
 
     def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
-        rows, _ = _surprise_rows(con, period, as_of, team, rep, start)
+        rows = _surprise_query(con, w, team, rep)
         return _surprise_total(rows, w), _surprise_reps(rows, w)
 
     key = {"s0": w.s0, "team": team, "rep": rep}
-    total, by_rep = derived.memo_closed(con, "surprise_tables", w.period, w.s1, key, compute)
-    for frame in (total, by_rep):  # attrs do not travel through Arrow
-        frame.attrs.update(s0=w.s0, s1=w.s1)
-    return total, by_rep
+    return derived.memo_closed(con, "surprise_tables", w.period, w.s1, key, compute)
 
 
 # --- attainment ------------------------------------------------------------------------------

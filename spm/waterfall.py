@@ -213,10 +213,7 @@ def waterfall_tables(
 
     # a closed quarter's waterfall (the QBR's) is kept until the data changes: ~200 ms of query
     key = {"s0": w.s0, "team": team, "rep": rep}
-    totals, deals = derived.memo_closed(con, "waterfall_tables", w.period, w.s1, key, compute)
-    for frame in (totals, deals):  # attrs do not travel through Arrow
-        frame.attrs.update(s0=w.s0, s1=w.s1, period=w.period.label)
-    return totals, deals
+    return derived.memo_closed(con, "waterfall_tables", w.period, w.s1, key, compute)
 
 
 def steps(totals: pd.DataFrame) -> pd.DataFrame:

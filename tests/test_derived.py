@@ -239,11 +239,11 @@ def test_refresh_stores_the_snapshot_list_and_this_weeks_changes_which_follow_th
     pd.testing.assert_frame_equal(summary.snapshot_list(con, limit=2), after.head(2))
 
 
-def test_kept_frames_keep_object_columns_and_plain_attrs(con):
+def test_kept_frames_keep_object_columns_and_attrs(con):
     _load(con)
     role = pd.Series(["hunter", None], dtype=object)  # as the Plans scenario's Team row has it
     frame = pd.DataFrame({"rep": ["ana", "Team"], "role": role, "x": [1.0, 2.0]})
-    frame.attrs.update(year="FY2027", target=1.5)
+    frame.attrs.update(year="FY2027", target=1.5, s0=S1)
     derived.memo_frame(con, "t", {}, lambda: frame)
     kept = derived.memo_frame(con, "t", {}, lambda: None)
     pd.testing.assert_frame_equal(kept, frame, check_exact=True)
