@@ -22,7 +22,7 @@ $(DB): | $(VENV)/.runtime
 	$(BIN)/python -m spm demo --db $(DB)
 
 run: $(VENV)/.runtime $(DB)
-	SPM_DB=$(DB) $(BIN)/streamlit run app.py
+	$(BIN)/python -m spm serve --db $(DB)
 
 demo: $(VENV)/.runtime
 	$(BIN)/python -m spm demo --db $(DB)

@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
 BLUE, GREY, RED, GREEN = "#2563eb", "#9ca3af", "#dc2626", "#16a34a"
+
+# Altair's theme and data transformer are process-wide settings: hold them for one conversion.
+_ALTAIR_SETTINGS = threading.Lock()
+
+
+def to_vega_lite(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """Return the chart's Vega-Lite spec, validated, its frames kept as named pandas datasets.
+
+    The spec is what Streamlit draws for the chart (no Altair theme, data by name); converting
+    once and drawing the spec spares the schema validation Altair runs on every conversion.
+    """
+    frames: dict[str, Any] = {}
+    # A frame shared by layers is sent once. Vega names its own data sources data_0, data_1…
+    names: dict[int, str] = {}
+
+    def by_name(data: Any) -> dict[str, str]:
+        if id(data) not in names:
+            names[id(data)] = f"spm_frame_{len(frames)}"
+            frames[names[id(data)]] = data
+        return {"name": names[id(data)]}
+
+    with _ALTAIR_SETTINGS:
+        alt.data_transformers.register("spm_by_name", by_name)
+        with alt.theme.enable("none"), alt.data_transformers.enable("spm_by_name"):
+            spec = chart.to_dict()
+    spec["datasets"] = {**spec.get("datasets", {}), **frames}
+    return spec
 
 
 def attainment_histogram(dist: pd.DataFrame) -> alt.Chart:

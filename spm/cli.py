@@ -78,6 +78,14 @@ def _parser() -> argparse.ArgumentParser:
         default=True,
         help="also time each page's first render in Chromium (skipped when none is installed)",
     )
+    serve = sub.add_parser("serve", help="start the app (what `make run` does)")
+    serve.add_argument("--db", help="database file (default $SPM_DB or data/spm.duckdb)")
+    serve.add_argument(
+        "streamlit_args",
+        nargs=argparse.REMAINDER,
+        metavar="-- STREAMLIT_OPTION",
+        help="passed on to `streamlit run`, e.g. -- --server.port 8600",
+    )
     return ap
 
 
@@ -239,7 +247,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "ingest": cmd_ingest, "report": cmd_report, "bench": cmd_bench}
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the app on the database; return when the server stops."""
+    from spm.serve import serve
+
+    extra = args.streamlit_args[1:] if args.streamlit_args[:1] == ["--"] else args.streamlit_args
+    return serve(args.db, extra)
+
+
+COMMANDS = {
+    "demo": cmd_demo,
+    "ingest": cmd_ingest,
+    "report": cmd_report,
+    "bench": cmd_bench,
+    "serve": cmd_serve,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

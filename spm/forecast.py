@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from spm import derived, sql, store
-from spm.metrics.hygiene import deal_flags, flag_reasons
+from spm.metrics.hygiene import deal_flags, flag_reasons, flag_rows
 from spm.periods import Period, quarter_of, shift
 
 DRAWS = 10_000
@@ -931,6 +931,22 @@ def required_coverage(
     return None if math.isnan(value) else value
 
 
+def deals_at_risk(
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end: date,
+    as_of: date | None = None,
+    team: str | None = None,
+) -> tuple[int, float]:
+    """Return the number and amount (currency) of open deals at risk closing in [start, end)."""
+    con.register("flags", flag_rows(con, as_of=as_of, team=team))
+    try:
+        row = sql.run(con, "forecast_at_risk", start=start, end=end).iloc[0]
+    finally:
+        con.unregister("flags")
+    return int(row["deals"]), float(row["amount"])
+
+
 def quarter_glance(
     con: duckdb.DuckDBPyConnection,
     period: str,
@@ -952,12 +968,7 @@ def quarter_glance(
     bookings = float(roll["closed"].sum())
     pipeline = float(roll["pipeline"].sum())
     gap = max(quota - bookings, 0.0) if quota is not None else None
-    flags = deal_flags(con, as_of=as_of, team=team)
-    close = pd.to_datetime(flags["close_date"])
-    category = flags["forecast_category"].fillna("").str.replace(" ", "").str.lower()
-    in_p = (close >= pd.Timestamp(p.start)) & (close < pd.Timestamp(p.end))
-    risky = flags[in_p & (category != "omitted") & (flags["past_due"] | flags["pushed"] |
-                                                     flags["stale"])]  # fmt: skip
+    at_risk = deals_at_risk(con, p.start, p.end, as_of=as_of, team=team)
     try:
         changes = what_changed(con, period, as_of=as_of, team=team)
     except ForecastError:
@@ -981,8 +992,8 @@ def quarter_glance(
         "coverage": pipeline / gap if gap else None,
         "covered": gap == 0,
         "required_coverage": required_coverage(con, as_of=as_of, team=team),
-        "at_risk_deals": int(len(risky)),
-        "at_risk_amount": float(risky["amount"].astype(float).sum()),
+        "at_risk_deals": at_risk[0],
+        "at_risk_amount": at_risk[1],
         "changes": change_totals(changes),
         "top_changes": top,
         "compared_with": changes.attrs.get("s0"),

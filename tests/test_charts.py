@@ -73,3 +73,14 @@ def test_kpi_trend_quartiles_draws_the_median_and_the_middle_half():
     assert spec["facet"]["field"] == "metric"
     data = next(iter(spec["datasets"].values()))
     assert [row["median"] for row in data] == [2.0, 3.0]
+
+
+def test_to_vega_lite_names_each_frame_once_and_leaves_theme_out():
+    dist = pd.DataFrame({"bucket": ["<50%", "≥125%"], "reps": [2, 1]})
+    base = charts.alt.Chart(dist).encode(x="bucket:N", y="reps:Q")
+    spec = charts.to_vega_lite(base.mark_bar() + base.mark_text())  # two layers, one frame
+    assert list(spec["datasets"]) == ["spm_frame_0"]  # Vega names its own sources data_0, …
+    assert spec["datasets"]["spm_frame_0"] is dist  # sent as a frame, not JSON records
+    assert spec["data"] == {"name": "spm_frame_0"}
+    assert "config" not in spec  # Altair's default theme (300×300 views) is not applied
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "text"]

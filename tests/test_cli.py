@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from spm.cli import main
 from tests.conftest import FIXTURES
@@ -73,3 +75,24 @@ def test_help_lists_every_report_and_option(capsys):
         assert name in out
     for flag in ("--seed", "--budget", "--by-deal", "--year"):
         assert flag in out
+
+
+def test_serve_runs_the_app_on_the_database_after_preloading(tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda args, prog_name: started.append(args))
+    monkeypatch.setenv("SPM_DB", "elsewhere.duckdb")  # restored after the test
+    db = tmp_path / "spm.duckdb"
+    assert main(["serve", "--db", str(db), "--", "--server.port", "8600"]) == 0
+    app = str(Path(__file__).resolve().parents[1] / "app.py")
+    assert started == [["run", app, "--server.port", "8600"]]
+    assert os.environ["SPM_DB"] == str(db.resolve())
+
+
+def test_preload_imports_what_the_pages_need():
+    code = (
+        "import sys; from spm import serve; before = set(sys.modules); serve.preload(); "
+        "print(' '.join(sorted({'pandas', 'altair', 'duckdb', 'spm.qbr'} - before "
+        "& set(sys.modules))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["altair", "duckdb", "pandas", "spm.qbr"]

@@ -519,6 +519,14 @@ def test_quarter_glance(db):
     assert got["top_changes"]["opportunity_id"].tolist() == ["C1", "A5", "A7", "A2", "A3"]
 
 
+def test_deals_at_risk_per_team(db):
+    q1 = (date(2026, 1, 1), date(2026, 4, 1))
+    assert forecast.deals_at_risk(db, *q1, as_of=S3, team="East") == (4, 145.0)  # A2 A3 A4 B2
+    assert forecast.deals_at_risk(db, *q1, as_of=S3, team="West") == (1, 90.0)  # C1
+    # A6 (500, closes 2026-05-01) is in Q2 but raises no flag as of S3
+    assert forecast.deals_at_risk(db, date(2026, 4, 1), date(2026, 7, 1), as_of=S3) == (0, 0.0)
+
+
 # --- command line -----------------------------------------------------------------------------
 
 

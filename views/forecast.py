@@ -69,7 +69,7 @@ tiles[5].metric(
 st.subheader("Statistical forecast")
 left, right = st.columns([3, 1])
 with left:
-    st.altair_chart(forecast.band_chart(stat, totals, symbol), width="stretch")
+    widgets.chart(forecast.band_chart, stat, totals, symbol)
 with right:
     st.markdown(
         f"**P10** {widgets.money_text(stat['p10'])} · **P50** {widgets.money_text(stat['p50'])} · "
@@ -124,9 +124,7 @@ if t_trend.open:
                     "snapshot of the period."
                 )
             else:
-                st.altair_chart(
-                    forecast.trend_chart(trend, None if f.rep else calls, symbol), width="stretch"
-                )
+                widgets.chart(forecast.trend_chart, trend, None if f.rep else calls, symbol)
                 st.caption(
                     "Lines: closed to date, Commit, Best case and statistical P50 at each weekly "
                     "snapshot; shaded: statistical P10–P90; dashed red: quota; diamonds: manager "
@@ -309,7 +307,7 @@ if t_acc.open:
                         "/ "
                         "actual at the last snapshot of each week; above 0 = over-forecast."
                     )
-                    st.altair_chart(forecast.accuracy_chart(accuracy), width="stretch")
+                    widgets.chart(forecast.accuracy_chart, accuracy)
                     widgets.table(
                         accuracy,
                         f"forecast accuracy {f.period}",
@@ -343,7 +341,7 @@ if t_rates.open:
         else:
             left, right = st.columns([2, 3])
             with left:
-                st.altair_chart(forecast.calibration_chart(cal), width="stretch")
+                widgets.chart(forecast.calibration_chart, cal)
             with right:
                 widgets.table(cal, "calibration")
                 st.caption(

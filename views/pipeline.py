@@ -121,7 +121,7 @@ if tabs[0].open:  # only the open tab runs; ?tab=Funnel opens another
                     "**Open pipeline vs pipeline needed** (bar = open pipeline, black tick = gap × "
                     "required coverage)"
                 )
-                st.altair_chart(pipeline.coverage_chart(cov, symbol), width="content")
+                widgets.chart(pipeline.coverage_chart, cov, symbol, width="content")
             widgets.table(
                 _shown(cov, times=("coverage", "required_coverage")),
                 "pipeline coverage",
@@ -170,7 +170,7 @@ if tabs[1].open:
                     help="Open deals in the stage for over twice its median stay",
                 )
             if fun["open_value"].sum() > 0:
-                st.altair_chart(pipeline.funnel_chart(fun, symbol), width="stretch")
+                widgets.chart(pipeline.funnel_chart, fun, symbol)
             else:
                 st.caption("Open deals carry no amounts in this export: counts only.")
             widgets.table(_shown(fun, pcts=("conversion",)), "funnel", money_cols=("open_value",))
@@ -205,7 +205,7 @@ if tabs[2].open:
                 "**Pipeline created per month** (dashed line = monthly quota × required "
                 "coverage, what sustains quota at the team's win rate)"
             )
-            st.altair_chart(pipeline.creation_chart(trend, needed, by, symbol), width="stretch")
+            widgets.chart(pipeline.creation_chart, trend, needed, by, symbol)
             notes = [f"The last month ({a:%b %Y}) runs only to the snapshot date."]
             if needed["needed"].isna().all():
                 notes.append("No quotas loaded: load a quotas file to compare with what is needed.")
@@ -315,7 +315,7 @@ if tabs[5].open:
         if vel.empty:
             st.info("No open deals or closed history to measure velocity.")
         else:
-            st.altair_chart(pipeline.velocity_chart(vel, symbol), width="stretch")
+            widgets.chart(pipeline.velocity_chart, vel, symbol)
             widgets.table(
                 _shown(vel, pcts=("win_rate",), whole=("cycle_days",)),
                 "velocity",

@@ -102,13 +102,13 @@ def show_attainment() -> None:
     left, right = st.columns([3, 2])
     with left:
         if with_quota > MAX_BARS:
-            st.altair_chart(widgets.chart(charts.attainment_histogram, dist), width="stretch")
+            widgets.chart(charts.attainment_histogram, dist)
             st.caption(
                 f"{with_quota:,} reps with a quota, counted per attainment band. Pick a team in "
                 "the sidebar to see each rep's bar."
             )
         elif with_quota:
-            st.altair_chart(widgets.chart(qbr.attainment_chart, reps), width="stretch")
+            widgets.chart(qbr.attainment_chart, reps)
         else:
             st.caption("No quotas for this period: load a quotas file to see attainment.")
     with right:
@@ -173,9 +173,11 @@ def show_waterfall() -> None:
         st.session_state["wf_bucket"] = "Won"
     chosen = st.session_state["wf_bucket"]
     names = {label: name for name, label in waterfall.LABELS.items()}
-    st.altair_chart(
-        widgets.chart(waterfall.chart, totals, symbol, selected=names[chosen]),
-        width="stretch",
+    widgets.chart(
+        waterfall.chart,
+        totals,
+        symbol,
+        selected=names[chosen],
         key="wf_chart",
         on_select=_bucket_from_chart,
         selection_mode="bucket_pick",
@@ -210,7 +212,7 @@ def show_forecast() -> None:
     else:
         if len(views.trend):
             st.markdown("**Forecast week by week through the quarter**")
-            st.altair_chart(widgets.chart(qbr.trend_chart, views.trend), width="stretch")
+            widgets.chart(qbr.trend_chart, views.trend)
         if views.note:
             st.info(views.note)
         elif len(views.accuracy):
@@ -268,7 +270,7 @@ def show_surprises() -> None:
     by_rep.attrs = {}
     if len(by_rep):
         # by_rep comes sorted by surprise bookings, largest first
-        st.altair_chart(widgets.chart(qbr.surprise_chart, by_rep.head(MAX_BARS)), width="stretch")
+        widgets.chart(qbr.surprise_chart, by_rep.head(MAX_BARS))
         if len(by_rep) > MAX_BARS:
             st.caption(f"The {MAX_BARS} reps with the most surprise bookings, of {len(by_rep):,}.")
         if not present:
@@ -300,7 +302,7 @@ def show_win_loss() -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Won vs lost by product**")
-        st.altair_chart(widgets.chart(qbr.win_loss_chart, wl, "product"), width="stretch")
+        widgets.chart(qbr.win_loss_chart, wl, "product")
         st.markdown("**Sales cycle by product** (won deals, days)")
         cycle = wl[wl["dimension"] == "product"][
             ["value", "won", "cycle_days", "cycle_median_days"]
@@ -308,9 +310,9 @@ def show_win_loss() -> None:
         widgets.table(cycle.rename(columns={"value": "product"}).round(1), "cycle by product")
     with right:
         st.markdown("**Loss reasons**")
-        st.altair_chart(widgets.chart(qbr.losses_chart, lost, "reason"), width="stretch")
+        widgets.chart(qbr.losses_chart, lost, "reason")
         st.markdown("**Competitors in lost deals**")
-        st.altair_chart(widgets.chart(qbr.losses_chart, lost, "competitor"), width="stretch")
+        widgets.chart(qbr.losses_chart, lost, "competitor")
     if not present:
         widgets.table(
             _pct_cols(wl, ("win_rate", "value_win_rate")),
@@ -370,7 +372,7 @@ def show_plan() -> None:
     left, right = st.columns([3, 2])
     with left:
         # rows come largest plan first
-        st.altair_chart(widgets.chart(qbr.plan_chart, part.head(MAX_BARS), dim), width="stretch")
+        widgets.chart(qbr.plan_chart, part.head(MAX_BARS), dim)
         if len(part) > MAX_BARS:
             st.caption(f"The {MAX_BARS} largest plans of {len(part):,}.")
     with right:

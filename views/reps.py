@@ -126,7 +126,7 @@ def _team_view() -> None:
     with left:
         st.subheader("Attainment spread")
         dist = kpis.attainment_distribution(reps)
-        st.altair_chart(widgets.chart(charts.attainment_histogram, dist), width="stretch")
+        widgets.chart(charts.attainment_histogram, dist)
         st.subheader("Benchmarks")
         widgets.table(benchmarks, "benchmarks")
     with right:
@@ -134,7 +134,7 @@ def _team_view() -> None:
         trend = state.cached(kpis.kpi_trend)(8, as_of=f.as_of, team=f.team)
         picked = trend[trend["metric"].isin(TREND_METRICS)]
         if trend["rep"].nunique() <= MAX_TREND_LINES:
-            st.altair_chart(widgets.chart(charts.kpi_trend, picked), width="content")
+            widgets.chart(charts.kpi_trend, picked, width="content")
             widgets.table(trend, "kpi trend")
         else:
             quartiles = kpis.trend_quartiles(trend)
@@ -143,7 +143,7 @@ def _team_view() -> None:
                 f"{trend['rep'].nunique():,} reps: the line is the median rep, the shading the "
                 "middle half (25th to 75th percentile). Pick a team to see each rep's line."
             )
-            st.altair_chart(widgets.chart(charts.kpi_trend_quartiles, bands), width="content")
+            widgets.chart(charts.kpi_trend_quartiles, bands, width="content")
             widgets.table(quartiles, "kpi trend quartiles")
             st.download_button(
                 "Download every rep's trend (CSV)",
@@ -186,7 +186,7 @@ def _one_on_one(rep: str) -> None:
             st.caption("Not enough closed deals this period to rank.")
         else:
             ranks = sw.rename(columns={"percentile": "rank"})
-            st.altair_chart(widgets.chart(charts.percentile_bars, ranks), width="stretch")
+            widgets.chart(charts.percentile_bars, ranks)
     with right:
         st.markdown("**Ramp: cumulative bookings by month since hire**")
         curves = state.cached(coaching.ramp_curves)(as_of=f.as_of)
@@ -197,10 +197,7 @@ def _one_on_one(rep: str) -> None:
                 else "No hire date for this rep: load a reps file with hire_date."
             )
         else:
-            st.altair_chart(
-                widgets.chart(charts.ramp_curves, curves, focus=rep, symbol=symbol),
-                width="stretch",
-            )
+            widgets.chart(charts.ramp_curves, curves, focus=rep, symbol=symbol)
     st.markdown("**Deals needing attention**")
     attention = state.cached(hygiene.deals_needing_attention)(as_of=f.as_of, rep=rep)
     cols_shown = ["opportunity_id", "name", "account", "stage", "amount", "close_date", "reason"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from spm.export import safe_csv
 from spm.format import money
@@ -90,22 +91,41 @@ def _download_csv(frame: pd.DataFrame, name: str) -> None:
 _CHART_BUILDERS: dict[str, Callable[..., Any]] = {}
 
 
-# A resource, not data: charts are only read (Streamlit serialises a copy), and sharing the object
-# keeps its Arrow datasets byte-identical to a fresh build's.
+# A resource, not data: the spec is only read (Streamlit copies it before drawing), and sharing it
+# spares a copy of its Arrow datasets on every view.
 @st.cache_resource(show_spinner=False, max_entries=256)
-def _built_chart(name: str, args: tuple, kwargs: tuple) -> Any:
-    return _CHART_BUILDERS[name](*args, **dict(kwargs))
+def _chart_spec(name: str, args: tuple, kwargs: tuple) -> dict:
+    from spm.charts import to_vega_lite  # imports Altair: only pages that draw one need it
+
+    spec = to_vega_lite(_CHART_BUILDERS[name](*args, **dict(kwargs)))
+    spec["datasets"] = {
+        key: dataframe_util.convert_anything_to_arrow_bytes(frame)
+        for key, frame in spec["datasets"].items()
+    }
+    return spec
 
 
-def chart(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Return the Altair chart `build(*args, **kwargs)`, built once per distinct input.
+def chart(
+    build: Callable[..., Any],
+    *args: Any,
+    width: Literal["stretch", "content"] = "stretch",
+    key: str | None = None,
+    on_select: Literal["ignore", "rerun"] | Callable[[], None] = "ignore",
+    selection_mode: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Draw the Altair chart `build(*args, **kwargs)`; return its selection when `on_select`.
 
-    Building a chart costs 10-40 ms of schema work; a page of charts rebuilt on every view adds
-    up, while hashing the (small) frames behind a chart takes a millisecond or two.
+    The chart is built, validated and turned into Vega-Lite once per distinct input: Altair's
+    schema validation costs 10-40 ms per chart and view, while hashing the (small) frames behind
+    a chart takes a millisecond or two.
     """
     name = f"{build.__module__}.{build.__qualname__}"
     _CHART_BUILDERS[name] = build
-    return _built_chart(name, args, tuple(sorted(kwargs.items())))
+    spec = _chart_spec(name, args, tuple(sorted(kwargs.items())))
+    return st.vega_lite_chart(
+        spec, width=width, key=key, on_select=on_select, selection_mode=selection_mode
+    )
 
 
 def money_text(value: object, compact: bool = True) -> str:

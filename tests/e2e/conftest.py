@@ -77,9 +77,11 @@ def app_server(tmp_path: Path) -> Iterator[Callable[[Path], str]]:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
-                "run",
-                "app.py",
+                "spm",
+                "serve",  # what `make run` starts
+                "--db",
+                str(db_path),
+                "--",
                 "--server.headless",
                 "true",
                 "--server.port",
