@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import openpyxl
@@ -10,7 +12,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from spm.ingest import readers
 from spm.ingest.errors import IngestError
 from spm.ingest.readers import detected_encoding_and_delimiter, read_table
 
@@ -229,3 +234,40 @@ def test_xlsx_duplicate_columns(tmp_path: Path) -> None:
     data = _workbook(tmp_path, [["rep", "rep"], ["a", "b"]])
     with pytest.raises(IngestError, match="more than one column named 'rep'"):
         read_table("d.xlsx", data)
+
+
+# --- the Arrow fast path reads what pandas reads -------------------------------------------
+
+_CELL = st.lists(st.sampled_from(list('ab Z9é€"\n\r,;|\t.-') + ["\r\n"]), max_size=6).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    width=st.integers(min_value=2, max_value=4),
+    body=st.lists(st.lists(_CELL, min_size=4, max_size=4), min_size=1, max_size=6),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+)
+def test_arrow_and_pandas_readers_agree(width, body, delimiter, newline):
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    writer.writerow([f"h{i}" for i in range(width)])
+    writer.writerows(row[:width] for row in body)
+    data = out.getvalue().encode("utf-8")
+
+    def read(fast: bool) -> object:
+        with pytest.MonkeyPatch.context() as m:
+            if not fast:
+                m.setattr(readers, "_read_csv_arrow", lambda text, delimiter: None)
+            try:
+                frame = read_table("x.csv", data)
+            except IngestError as exc:
+                return str(exc)
+        return (list(frame.columns), rows(frame.astype(object)))
+
+    assert read(fast=True) == read(fast=False)
+
+
+def test_a_ragged_file_falls_back_to_pandas_and_keeps_every_row():
+    frame = read_table("x.csv", b"id,amount,stage\n1,10,Won\n2,20\n")  # row 3 is short
+    assert rows(frame) == [["1", "10", "Won"], ["2", "20", ""]]

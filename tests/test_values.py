@@ -543,3 +543,24 @@ def test_dates_parse_the_same_in_a_column_as_alone(cells: list) -> None:
     got = [None if pd.isna(v) else v for v in parsed.values]
     assert got == expected
     assert not parsed.bad.any()
+
+
+# --- text the CSV reader hands over as Arrow-backed str parses as the same text in objects ---
+
+_RAW = st.one_of(
+    st.sampled_from(["", "  ", "12", " 1,200.50 ", "$3K", "2026-03-31", "03/04/2026", "yes"]),
+    st.sampled_from(["No", "35%", "0.4", "abc", " x ", "1E+3", "(45)", "31.12.2026", "7"]),
+)
+
+
+@given(st.lists(_RAW, min_size=1, max_size=12))
+def test_str_and_object_columns_parse_alike(cells):
+    as_text = pd.Series(cells, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    as_objects = pd.Series(cells, dtype=object)
+    for parse in (parse_amounts, parse_dates, parse_percents, parse_bools, parse_text):
+        a, b = parse(as_text), parse(as_objects)
+        pd.testing.assert_series_equal(a.values, b.values, check_names=False)
+        pd.testing.assert_series_equal(a.bad, b.bad, check_names=False)
+        assert a.note == b.note
+    ints_a, ints_b = parse_integers(as_text), parse_integers(as_objects)
+    pd.testing.assert_series_equal(ints_a.values, ints_b.values)

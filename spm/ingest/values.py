@@ -53,6 +53,12 @@ _SPACE = "\\s\u00a0\u202f"
 
 
 def _cells(s: pd.Series) -> _Cells:
+    if s.dtype == _STR:  # text as the CSV reader gives it: no numbers or dates to set aside
+        isna = s.isna()
+        text = (s[~isna] if isna.any() else s).str.strip()
+        blank = pd.Series(False, index=s.index)
+        blank[text.index] = text.eq("").to_numpy(dtype=bool)
+        return _Cells(missing=isna | blank, text=text[~blank[text.index]], other=s.iloc[:0])
     obj = s if s.dtype == object else s.astype(object)
     isna = obj.isna()
     if pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty"):
