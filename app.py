@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="SPM Dashboard", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="SPM Dashboard", page_icon="📈", layout="wide")
 
 HERE = Path(__file__).parent
 # (file, title, icon, url path); only pages whose file exists are registered.
