@@ -363,19 +363,25 @@ def _refresh_ms(path: Path) -> float:
 
 
 def _browser_records(path: str) -> list[dict[str, Any]]:
-    """Return render:<page> cases: first browser render after server start, and a repeat."""
+    """Return render:<page> cases: first browser render after server start, and a repeat.
+
+    `render:streamlit_floor` is a one-line Streamlit app in the same harness: what the browser
+    and Streamlit cost on this machine before a page does anything.
+    """
     try:
-        from spm.bench_browser import render_times
+        from spm.bench_browser import floor_times, render_times
     except ImportError as exc:  # playwright is a dev dependency
         print(f"browser timings skipped: {exc}", file=sys.stderr)
         return []
     urls = page_urls(path)
     try:
+        floor = floor_times()
         times = render_times(path, list(urls.values()))
     except RuntimeError as exc:
         print(f"browser timings skipped: {exc}", file=sys.stderr)
         return []
-    out = []
+    out = [{"case": "render:streamlit_floor", "cold_ms": floor["first_ms"],
+            "warm_ms": floor["repeat_ms"]}]  # fmt: skip
     for page, url in urls.items():
         t = times.get(url) or {}
         out.append(

@@ -81,8 +81,11 @@ def render_times(
     *,
     browser: Any | None = None,
     timeout_s: float = 300.0,
+    script: Path | None = None,
 ) -> dict[str, Render]:
     """Return, per path, the first and the median repeat browser render time in milliseconds.
+
+    `script` serves another Streamlit script than the app (see `floor_times`).
 
     Every visit uses a fresh browser context; the first visit of a path after the server starts
     also fills Streamlit's cache. A page that shows an error or never renders gets None times
@@ -97,7 +100,7 @@ def render_times(
             raise BrowserUnavailable(f"the playwright package cannot be imported ({exc})") from exc
         if not Path(CHROMIUM).exists():
             raise BrowserUnavailable(f"Chromium is not installed at {CHROMIUM}")
-    with _app(db) as base:
+    with _app(db, script) as base:
         if browser is not None:
             return _measure(browser, base, paths, runs, timeout_s * 1000)
         with sync_playwright() as p:
@@ -109,6 +112,22 @@ def render_times(
                 return _measure(launched, base, paths, runs, timeout_s * 1000)
             finally:
                 launched.close()
+
+
+FLOOR_SCRIPT = 'import streamlit as st\n\nst.title("SPM Dashboard")\nst.write("Floor")\n'
+
+
+def floor_times(runs: int = 3, *, browser: Any | None = None) -> Render:
+    """Return the render times of a one-line Streamlit app in the same harness: the floor.
+
+    What Chromium and Streamlit's frontend cost on this machine before any page does anything;
+    page render times read against it.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "floor.py"
+        script.write_text(FLOOR_SCRIPT, encoding="utf-8")
+        return render_times(str(Path(tmp) / "unused.duckdb"), ["/"], runs, browser=browser,
+                            script=script)["/"]  # fmt: skip
 
 
 def _measure(
@@ -174,12 +193,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _app(db: str) -> Iterator[str]:
-    """Run the app on `db` and yield its base URL; the process group is stopped on exit."""
+def _app(db: str, script: Path | None = None) -> Iterator[str]:
+    """Run the app (or `script`) on `db` and yield its base URL; its processes stop on exit."""
     port = _free_port()
+    start = (
+        ["-m", "spm", "serve", "--db", str(db), "--"]
+        if script is None
+        else ["-m", "streamlit", "run", str(script)]
+    )
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "spm", "serve", "--db", str(db), "--",
+            [sys.executable, *start,
              "--server.headless", "true", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from spm import store
-from spm.bench_browser import render_times
+from spm.bench_browser import floor_times, render_times
 from spm.demo import build_demo
 
 
@@ -23,3 +23,10 @@ def test_render_times_reports_first_and_repeat_per_path(browser, tmp_path):
         assert t["error"] is None, (path, t["error"])
         assert isinstance(t["first_ms"], float) and t["first_ms"] > 0, path
         assert isinstance(t["repeat_ms"], float) and t["repeat_ms"] > 0, path
+
+
+def test_floor_times_renders_a_one_line_app(browser):
+    floor = floor_times(runs=1, browser=browser)
+    assert floor["error"] is None
+    assert isinstance(floor["first_ms"], float) and floor["first_ms"] > 0
+    assert isinstance(floor["repeat_ms"], float) and floor["repeat_ms"] > 0
