@@ -258,7 +258,7 @@ def test_arrow_and_pandas_readers_agree(width, body, delimiter, newline):
     def read(fast: bool) -> object:
         with pytest.MonkeyPatch.context() as m:
             if not fast:
-                m.setattr(readers, "_read_csv_arrow", lambda text, delimiter: None)
+                m.setattr(readers, "_read_csv_arrow", lambda text, delimiter, width: None)
             try:
                 frame = read_table("x.csv", data)
             except IngestError as exc:
