@@ -57,7 +57,7 @@ PAGES = {
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _encode(value: Any) -> Any:
+def encode_arg(value: Any) -> Any:
     """Return `value` as JSON-ready data, dates and spm dataclasses tagged to come back."""
     if isinstance(value, date):
         return {"__date__": value.isoformat()}
@@ -69,19 +69,19 @@ def _encode(value: Any) -> Any:
         return {"__frame__": base64.b64encode(sink.getvalue().to_pybytes()).decode("ascii")}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         kind = type(value)
-        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = {f.name: encode_arg(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return {"__dataclass__": f"{kind.__module__}:{kind.__qualname__}", "fields": fields}
     if isinstance(value, (list, tuple)):
-        return [_encode(v) for v in value]
+        return [encode_arg(v) for v in value]
     if isinstance(value, dict):
-        return {"__dict__": [[_encode(k), _encode(v)] for k, v in value.items()]}
+        return {"__dict__": [[encode_arg(k), encode_arg(v)] for k, v in value.items()]}
     return value
 
 
-def _decode(value: Any) -> Any:
-    """Return the value `_encode` was given (tuples come back as lists)."""
+def decode_arg(value: Any) -> Any:
+    """Return the value `encode_arg` was given (tuples come back as lists)."""
     if isinstance(value, list):
-        return [_decode(v) for v in value]
+        return [decode_arg(v) for v in value]
     if isinstance(value, dict) and "__date__" in value:
         return date.fromisoformat(value["__date__"])
     if isinstance(value, dict) and "__frame__" in value:
@@ -91,9 +91,9 @@ def _decode(value: Any) -> Any:
         kind = resolve(value["__dataclass__"])
         if not (kind.__module__.startswith("spm.") and dataclasses.is_dataclass(kind)):
             raise ValueError(f"not an spm dataclass: {value['__dataclass__']}")
-        return kind(**{k: _decode(v) for k, v in value["fields"].items()})
+        return kind(**{k: decode_arg(v) for k, v in value["fields"].items()})
     if isinstance(value, dict) and "__dict__" in value:
-        return {_decode(k): _decode(v) for k, v in value["__dict__"]}
+        return {decode_arg(k): decode_arg(v) for k, v in value["__dict__"]}
     return value
 
 
@@ -105,7 +105,7 @@ def record_page(db: str, url: str) -> dict[str, Any]:
     (function, args, kwargs) of the first visit; `warm_ms` is the time those cached calls take
     on the repeat visit, i.e. what a page costs when the data has not changed.
     """
-    code = "import json, sys; from spm.bench import _record_main; _record_main(sys.argv[1])"
+    code = "import sys; from spm.ui.record import record_main; record_main(sys.argv[1])"
     proc = subprocess.run(
         [sys.executable, "-c", code, json.dumps({"db": db, "url": url})],
         capture_output=True,
@@ -120,62 +120,8 @@ def record_page(db: str, url: str) -> dict[str, Any]:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"recording {url} failed: {tail}")
     out = json.loads(lines[-1])
-    out["calls"] = [(name, _decode(a), _decode(k)) for name, a, k in out["calls"]]
+    out["calls"] = [(name, decode_arg(a), decode_arg(k)) for name, a, k in out["calls"]]
     return out
-
-
-def _record_main(spec: str) -> None:
-    """Child process of `record_page`: print one JSON line with the calls and timings."""
-    from urllib.parse import parse_qsl, urlsplit
-
-    from streamlit.testing.v1 import AppTest
-
-    from spm.ui import state
-
-    args = json.loads(spec)
-    parts = urlsplit(args["url"])
-    log: list[tuple[str, Any, Any, float]] = []
-    cached = state.cached
-
-    def recording(fn: Callable[..., Any]) -> Callable[..., Any]:
-        inner = cached(fn)
-
-        def call(*a: Any, **k: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return inner(*a, **k)
-            finally:
-                ms = (time.perf_counter() - start) * 1000
-                log.append((f"{fn.__module__}:{fn.__qualname__}", a, k, ms))
-
-        return call
-
-    state.cached = recording  # the views look the name up on every run
-
-    def visit() -> tuple[float, str | None]:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=1800)
-        for key, value in parse_qsl(parts.query):
-            at.query_params[key] = value
-        at.run()
-        if parts.path.strip("/"):
-            log.clear()
-            at.switch_page(f"views/{parts.path.strip('/')}.py")
-            start = time.perf_counter()
-            at.run()
-        else:
-            start = time.perf_counter()  # home ran above: time a rerun of it as the visit
-            log.clear()
-            at.run()
-        error = at.exception[0].value if len(at.exception) else None
-        return (time.perf_counter() - start) * 1000, error
-
-    first_ms, error = visit()
-    calls = [(name, _encode(list(a)), _encode(k)) for name, a, k, _ in log]
-    log.clear()
-    repeat_ms, _ = visit()
-    warm = sum(ms for *_, ms in log)
-    result = {"calls": calls, "warm_ms": warm, "first_ms": first_ms, "repeat_ms": repeat_ms}
-    print(json.dumps({**result, "error": error}))
 
 
 def resolve(name: str) -> Callable[..., Any]:

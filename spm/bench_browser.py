@@ -38,12 +38,14 @@ VIEWPORT = {"width": 1400, "height": 1000}
 # The script run state behind Streamlit's "Running..." indicator, read off the app root. The
 # indicator itself proves nothing here: toolbarMode "minimal" never shows it, and it appears only
 # after 500 ms of running. The state reads "initial" until the first run starts, so it cannot
-# pass early. Charts are drawn by Vega after the run; those on screen must have drawn.
+# pass early. Elements whose code is still loading show a skeleton: none may be left. Charts
+# are drawn by Vega after the run; those on screen must have drawn.
 DONE = """() => {
   const app = document.querySelector("[data-testid='stApp']");
   const main = document.querySelector("[data-testid='stMain']");
   return app !== null && main !== null && app.dataset.testScriptState === "notRunning"
     && main.querySelector("[data-testid='stElementContainer']:not(:empty)") !== null
+    && main.querySelector("[data-testid='stSkeleton']") === null
     && Array.from(main.querySelectorAll("[data-testid='stVegaLiteChart']"))
          .every((c) => c.getClientRects().length === 0 || c.querySelector("canvas, svg"));
 }"""

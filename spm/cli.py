@@ -249,7 +249,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the app on the database; return when the server stops."""
-    from spm.serve import serve
+    from spm.ui.serve import serve
 
     extra = args.streamlit_args[1:] if args.streamlit_args[:1] == ["--"] else args.streamlit_args
     return serve(args.db, extra)

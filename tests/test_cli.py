@@ -90,7 +90,7 @@ def test_serve_runs_the_app_on_the_database_after_preloading(tmp_path, monkeypat
 
 def test_preload_imports_what_the_pages_need():
     code = (
-        "import sys; from spm import serve; before = set(sys.modules); serve.preload(); "
+        "import sys; from spm.ui import serve; before = set(sys.modules); serve.preload(); "
         "print(' '.join(sorted({'pandas', 'altair', 'duckdb', 'spm.qbr'} - before "
         "& set(sys.modules))))"
     )

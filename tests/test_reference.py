@@ -70,14 +70,14 @@ def test_recorded_page_calls_are_the_views_calls(demo_path):
 
 def test_recorded_frames_survive_the_trip():
     frame = pd.DataFrame({"rep": ["Ann", None], "hire": [date(2025, 1, 6), None], "n": [1.5, 2]})
-    back = bench._decode(json.loads(json.dumps(bench._encode({"reps": frame}))))["reps"]
+    back = bench.decode_arg(json.loads(json.dumps(bench.encode_arg({"reps": frame}))))["reps"]
     pd.testing.assert_frame_equal(back, frame)
 
 
 def test_recorded_arguments_survive_the_trip():
     period = parse_period("2026-Q1")
     value = [date(2026, 1, 5), "x", None, 1.5, {"a": [date(2026, 2, 1)]}, (1, 2), period]
-    assert bench._decode(json.loads(json.dumps(bench._encode(value)))) == [
+    assert bench.decode_arg(json.loads(json.dumps(bench.encode_arg(value)))) == [
         date(2026, 1, 5),
         "x",
         None,

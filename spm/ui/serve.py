@@ -11,7 +11,7 @@ import importlib
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # What the pages import on their first run (measured: the modules a server holds after one
 # visit of every page, less those it holds before any visit).
