@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from spm import derived, sql, store
-from spm.metrics.hygiene import deal_flags, flag_reasons, flag_rows
+from spm.metrics.hygiene import deal_flags, flag_reasons, flags_view
 from spm.periods import Period, quarter_of, shift
 
 DRAWS = 10_000
@@ -939,11 +939,8 @@ def deals_at_risk(
     team: str | None = None,
 ) -> tuple[int, float]:
     """Return the number and amount (currency) of open deals at risk closing in [start, end)."""
-    con.register("flags", flag_rows(con, as_of=as_of, team=team))
-    try:
+    with flags_view(con, as_of=as_of, team=team):
         row = sql.run(con, "forecast_at_risk", start=start, end=end).iloc[0]
-    finally:
-        con.unregister("flags")
     return int(row["deals"]), float(row["amount"])
 
 

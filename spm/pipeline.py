@@ -579,13 +579,10 @@ def hygiene_report(
     rep: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (`hygiene_by_rep`, `hygiene_deals`) from one read of the deal flags (see both)."""
-    con.register("flags", hygiene.flag_rows(con, as_of, team, rep))
-    try:
+    with hygiene.flags_view(con, as_of, team, rep):
         # counted in DuckDB: pandas gets a row per rep and the flagged deals, not every deal
         counts = sql.run(con, "pipeline_hygiene_by_rep")
         flagged = sql.run(con, "pipeline_hygiene_deals")
-    finally:
-        con.unregister("flags")
     deals = flagged.assign(flags=hygiene.reasons_text(flagged))
     if counts.empty:
         return pd.DataFrame(columns=HYGIENE_COUNT_COLUMNS), deals[HYGIENE_DEAL_COLUMNS]

@@ -218,11 +218,20 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
     # Universal newlines: CRLF, CR and LF may be mixed within one export.
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    fast = _read_csv_arrow(text, delimiter, width)
-    if fast is not None:
-        return _finish(name, list(fast.iloc[0]), fast.iloc[1:].reset_index(drop=True))
+    raw = _read_csv_arrow(text, delimiter, width)
+    if raw is None:
+        raw = _read_csv_pandas(name, text, delimiter)
+    if raw.empty:
+        raise _empty_error(name)
+    header = list(raw.iloc[0])
+    body = raw.iloc[1:].reset_index(drop=True)
+    return _finish(name, header, body)
+
+
+def _read_csv_pandas(name: str, text: str, delimiter: str) -> pd.DataFrame:
+    """Return every cell as text (object columns, "" when empty), header row first."""
     try:
-        raw = pd.read_csv(
+        return pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
             header=None,
@@ -242,11 +251,6 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
             f"{name} could not be read as CSV: {_first_line(exc)} — check the file is a "
             "plain comma-, semicolon-, tab- or pipe-separated export"
         ) from exc
-    if raw.empty:
-        raise _empty_error(name)
-    header = list(raw.iloc[0])
-    body = raw.iloc[1:].reset_index(drop=True)
-    return _finish(name, header, body)
 
 
 def _read_csv_arrow(text: str, delimiter: str, width: int) -> pd.DataFrame | None:

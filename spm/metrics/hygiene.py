@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from string import Formatter
 
@@ -76,6 +78,21 @@ def flag_rows(
     if _stored(con, as_of):
         return _stored_rows(con, team, rep)
     return con.from_df(deal_flags_live(con, as_of, team, rep))
+
+
+@contextmanager
+def flags_view(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> Iterator[None]:
+    """Make `deal_flags` readable as the view `flags` on `con` for the queries in the block."""
+    con.register("flags", flag_rows(con, as_of, team, rep))
+    try:
+        yield
+    finally:
+        con.unregister("flags")
 
 
 def _stored_rows(
