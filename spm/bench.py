@@ -39,7 +39,7 @@ TODAY = date(2026, 11, 23)
 Call = Callable[[duckdb.DuckDBPyConnection], object]
 
 # bench case -> the page's URL path (the one-on-one view is the Reps page with a rep chosen;
-# on Pipeline and Plans only the open tab runs, so their heaviest other tab is a case too)
+# on Pipeline, Plans and the QBR only the open tab runs, so their heaviest other tab is a case too)
 PAGES = {
     "home": "/",
     "forecast": "/forecast",
@@ -52,6 +52,7 @@ PAGES = {
     # AppTest starts on Home, whose period the sidebar would carry over: name the QBR's own
     # default (the last closed quarter, as a browser opening /qbr gets it)
     "qbr": "/qbr?period={closed}",
+    "qbr_waterfall": "/qbr?period={closed}&tab=Pipeline+waterfall",
     "data": "/data",
 }
 ROOT = Path(__file__).resolve().parents[1]
@@ -309,7 +310,8 @@ def _refresh_ms(path: Path) -> float:
 
 
 def _browser_records(path: str) -> list[dict[str, Any]]:
-    """Return render:<page> cases: first browser render after server start, and a repeat.
+    """Return render:<page> cases (a returning browser) and render_new_browser:<page> cases (an
+    empty browser profile): cold = the first visit after server start, warm = a repeat.
 
     `render:streamlit_floor` is a one-line Streamlit app in the same harness: what the browser
     and Streamlit cost on this machine before a page does anything.
@@ -326,11 +328,15 @@ def _browser_records(path: str) -> list[dict[str, Any]]:
     except RuntimeError as exc:
         print(f"browser timings skipped: {exc}", file=sys.stderr)
         return []
-    out = [{"case": "render:streamlit_floor", "cold_ms": floor["first_ms"],
-            "warm_ms": floor["repeat_ms"]}]  # fmt: skip
-    for page, url in urls.items():
-        t = times.get(url) or {}
-        out.append(
-            {"case": f"render:{page}", "cold_ms": t.get("first_ms"), "warm_ms": t.get("repeat_ms")}
-        )
+    out = []
+    for prefix, first, repeat in (
+        ("render", "first_ms", "repeat_ms"),
+        ("render_new_browser", "new_first_ms", "new_repeat_ms"),
+    ):
+        out.append({"case": f"{prefix}:streamlit_floor", "cold_ms": floor[first],
+                    "warm_ms": floor[repeat]})  # fmt: skip
+        for page, url in urls.items():
+            t = times.get(url) or {}
+            out.append({"case": f"{prefix}:{page}", "cold_ms": t.get(first),
+                        "warm_ms": t.get(repeat)})  # fmt: skip
     return out

@@ -1,6 +1,9 @@
 """Browser render times of the app's pages: Streamlit started on a free port, system Chromium.
 
 A render is done when the app's script run has finished and the main block shows content.
+Two browsers are timed. A *returning* browser has opened the app before: its HTTP cache holds
+Streamlit's code (served `immutable` for a year), as for anyone who used the dashboard last
+week. A *new* browser has an empty profile and downloads and compiles all of it first.
 """
 
 from __future__ import annotations
@@ -65,10 +68,15 @@ ERRORS = (
 
 
 class Render(TypedDict):
-    """Milliseconds to a rendered page: first visit after server start, median of repeats."""
+    """Milliseconds to a rendered page: first visit after server start, median of repeats.
+
+    `first_ms` and `repeat_ms` are a returning browser's, `new_*` those of a new browser.
+    """
 
     first_ms: float | None
     repeat_ms: float | None
+    new_first_ms: float | None
+    new_repeat_ms: float | None
     error: str | None
 
 
@@ -85,35 +93,36 @@ def render_times(
     timeout_s: float = 300.0,
     script: Path | None = None,
 ) -> dict[str, Render]:
-    """Return, per path, the first and the median repeat browser render time in milliseconds.
+    """Return, per path, first and median repeat render times in milliseconds, for both browsers.
 
     `script` serves another Streamlit script than the app (see `floor_times`).
 
-    Every visit uses a fresh browser context; the first visit of a path after the server starts
-    also fills Streamlit's cache. A page that shows an error or never renders gets None times
-    and its error text. Pass `browser` to reuse a running Playwright Chromium.
+    A first visit is the first of its path after the server starts, so it also fills
+    Streamlit's cache. The server runs twice on one address: first for new browsers (a fresh
+    profile per visit), whose visits also fill the returning browser's HTTP cache; then,
+    restarted with empty caches, for the returning browser (a new tab per visit). A page that
+    shows an error or never renders gets None times and its error text. Pass `browser` to
+    reuse a running Playwright Chromium.
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, not {runs}")
-    if browser is None:
+    if browser is not None:
+        return _measure(browser, db, script, paths, runs, timeout_s * 1000)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise BrowserUnavailable(f"the playwright package cannot be imported ({exc})") from exc
+    if not Path(CHROMIUM).exists():
+        raise BrowserUnavailable(f"Chromium is not installed at {CHROMIUM}")
+    with sync_playwright() as p:
         try:
-            from playwright.sync_api import sync_playwright
-        except ImportError as exc:
-            raise BrowserUnavailable(f"the playwright package cannot be imported ({exc})") from exc
-        if not Path(CHROMIUM).exists():
-            raise BrowserUnavailable(f"Chromium is not installed at {CHROMIUM}")
-    with _app(db, script) as base:
-        if browser is not None:
-            return _measure(browser, base, paths, runs, timeout_s * 1000)
-        with sync_playwright() as p:
-            try:
-                launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            except Exception as exc:
-                raise BrowserUnavailable(f"Chromium did not launch ({_first_line(exc)})") from exc
-            try:
-                return _measure(launched, base, paths, runs, timeout_s * 1000)
-            finally:
-                launched.close()
+            launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as exc:
+            raise BrowserUnavailable(f"Chromium did not launch ({_first_line(exc)})") from exc
+        try:
+            return _measure(launched, db, script, paths, runs, timeout_s * 1000)
+        finally:
+            launched.close()
 
 
 FLOOR_SCRIPT = 'import streamlit as st\n\nst.title("SPM Dashboard")\nst.write("Floor")\n'
@@ -132,29 +141,67 @@ def floor_times(runs: int = 3, *, browser: Any | None = None) -> Render:
                             script=script)["/"]  # fmt: skip
 
 
+Visit = tuple[float, "str | None"]
+
+
 def _measure(
-    browser: Any, base: str, paths: list[str], runs: int, timeout_ms: float
+    browser: Any, db: str, script: Path | None, paths: list[str], runs: int, timeout_ms: float
 ) -> dict[str, Render]:
     """Return the render times of each path, visited once and then `runs` more times."""
+    port = _free_port()
+    new: dict[str, list[Visit]] = {}
+    returning: dict[str, list[Visit]] = {}
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        with _app(db, script, port) as base:
+            for path in paths:
+                new[path] = [_visit_new(browser, base + path, timeout_ms) for _ in range(runs + 1)]
+                _visit(context, base + path, timeout_ms)  # the returning browser's earlier visit
+        with _app(db, script, port) as base:
+            for path in paths:
+                returning[path] = [
+                    _visit(context, base + path, timeout_ms) for _ in range(runs + 1)
+                ]
+    finally:
+        context.close()
     out: dict[str, Render] = {}
     for path in paths:
-        first, first_error = _visit(browser, base + path, timeout_ms)
-        repeats = [_visit(browser, base + path, timeout_ms) for _ in range(runs)]
-        errors = [e for _, e in repeats if e]
+        first, first_repeat = _times(returning[path])
+        new_first, new_repeat = _times(new[path])
+        errors = [e for _, e in returning[path] + new[path] if e]
         out[path] = {
-            "first_ms": None if first_error else first,
-            "repeat_ms": None if errors else statistics.median(ms for ms, _ in repeats),
-            "error": first_error or (errors[0] if errors else None),
+            "first_ms": first,
+            "repeat_ms": first_repeat,
+            "new_first_ms": new_first,
+            "new_repeat_ms": new_repeat,
+            "error": errors[0] if errors else None,
         }
     return out
 
 
-def _visit(browser: Any, url: str, timeout_ms: float) -> tuple[float, str | None]:
-    """Return the milliseconds from goto to a rendered page, and the page's error text if any."""
+def _times(visits: list[Visit]) -> tuple[float | None, float | None]:
+    """Return the first visit's milliseconds and the median of the others; None where one failed."""
+    (first, first_error), repeats = visits[0], visits[1:]
+    return (
+        None if first_error else first,
+        None if any(e for _, e in repeats) else statistics.median(ms for ms, _ in repeats),
+    )
+
+
+def _visit_new(browser: Any, url: str, timeout_ms: float) -> Visit:
+    """Return `_visit` of `url` by a new browser: a context with an empty profile."""
     context = browser.new_context(viewport=VIEWPORT)
     try:
-        context.add_init_script(COUNT_RUNS)
-        page = context.new_page()
+        return _visit(context, url, timeout_ms)
+    finally:
+        context.close()
+
+
+def _visit(context: Any, url: str, timeout_ms: float) -> Visit:
+    """Return the milliseconds from goto to a rendered page in a new tab, and its error text."""
+    page = context.new_page()
+    try:
+        page.add_init_script(COUNT_RUNS)
         page.set_default_timeout(timeout_ms)
         start = time.perf_counter()
         try:
@@ -179,7 +226,7 @@ def _visit(browser: Any, url: str, timeout_ms: float) -> tuple[float, str | None
         shown = [_first_line(t) for t in page.locator(ERRORS).all_inner_texts()]
         return ms, " | ".join(t for t in shown if t)[:500] or None
     finally:
-        context.close()
+        page.close()
 
 
 def _first_line(text: object) -> str:
@@ -195,9 +242,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _app(db: str, script: Path | None = None) -> Iterator[str]:
-    """Run the app (or `script`) on `db` and yield its base URL; its processes stop on exit."""
-    port = _free_port()
+def _app(db: str, script: Path | None, port: int) -> Iterator[str]:
+    """Run the app (or `script`) on `db` at `port`; yield its base URL; stop it on exit."""
     start = (
         ["-m", "spm", "serve", "--db", str(db), "--"]
         if script is None

@@ -200,6 +200,33 @@ def open_deals(
 # coverage
 
 
+def rank_by_need(cov: pd.DataFrame) -> pd.DataFrame:
+    """Return `coverage_outlook` rows neediest first: team rows, then per period (in order) the
+    reps by shortfall, then quota gap, largest first."""
+    order = {p: n for n, p in enumerate(dict.fromkeys(cov["period"]))}
+    ranked = cov.assign(
+        _rep=cov["level"] != "team",
+        _n=cov["period"].map(order),
+        _s=cov["shortfall"].astype(float).fillna(-1.0),
+        _g=cov["gap"].astype(float).fillna(-1.0),
+    ).sort_values(
+        ["_rep", "_n", "_s", "_g", "rep"],
+        ascending=[True, True, False, False, True],
+        kind="stable",
+    )
+    return ranked[list(cov.columns)].reset_index(drop=True)
+
+
+def neediest_reps(cov: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Return the rep rows of `coverage_outlook`, every period, of the `n` reps with the largest
+    shortfall (then quota gap) in the first period, neediest first."""
+    ranked = rank_by_need(cov)
+    reps = ranked[ranked["level"] == "rep"]
+    first = reps[reps["period"] == cov["period"].iloc[0]] if len(cov) else reps
+    chosen = list(dict.fromkeys(first["rep"]))[:n]
+    return reps[reps["rep"].isin(chosen)].reset_index(drop=True)
+
+
 def _coverage(
     rows: pd.DataFrame, spans: list[Period], req: Required, rep: str | None
 ) -> pd.DataFrame:

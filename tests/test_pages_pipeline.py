@@ -42,7 +42,12 @@ def test_pipeline_page_with_demo_data_matches_the_spm_figures(db):  # noqa: F811
     assert tiles["Required coverage"] == f"{team['required_coverage']:.1f}×"
     cov = at.dataframe[0].value
     assert cov["period"].unique().tolist() == ["2026-Q4", "2027-Q1", "2027-Q2"]
-    assert cov["rep"].tolist()[9] == "Team" and len(cov) == 30
+    # neediest first: the team row of each period, then per period the reps by shortfall
+    assert cov["rep"].tolist()[:3] == ["Team"] * 3 and len(cov) == 30
+    assert cov["period"].tolist()[:3] == ["2026-Q4", "2027-Q1", "2027-Q2"]
+    first = cov[(cov["period"] == "2026-Q4") & (cov["rep"] != "Team")]
+    assert first.index.tolist() == list(range(3, 12))
+    assert first["shortfall"].is_monotonic_decreasing
 
 
 def test_pipeline_switches_creation_split_to_rep(db):  # noqa: F811

@@ -73,22 +73,37 @@ def test_walks_through_last_quarter_by_default(demo):
     at = qbr_page()
     assert not at.exception and not at.error
     assert at.selectbox(key="filter_period").value == "2026-Q3"
-    assert [h.value for h in at.header] == [
+    assert [t.label for t in at.tabs] == [
         "Bookings vs quota", "Pipeline waterfall", "Forecast accuracy", "Surprises",
-        "Win / loss", "Accounts", "Plan vs actual", "Export",
+        "Win / loss", "Accounts", "Plan vs actual",
     ]  # fmt: skip
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Bookings"] == money(team["bookings"], compact=True)
-    assert tiles["Surprise bookings"] == money(surprise["surprise_bookings"], compact=True)
-    assert "price is often a symptom" in texts(at)
+    assert "Surprise bookings" not in tiles  # only the open tab runs
     assert any(d.label.startswith("Download the QBR pack") for d in at.get("download_button"))
+
+    at = qbr_page(tab="Surprises")  # a link to one section
+    assert not at.exception and not at.error
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Surprise bookings"] == money(surprise["surprise_bookings"], compact=True)
+    at = qbr_page(tab="Win / loss")
+    assert not at.exception and not at.error
+    assert "price is often a symptom" in texts(at)
+
+
+@pytest.mark.parametrize("tab", [title for _, title in qbr.SECTIONS])
+def test_every_tab_opens_without_an_error(demo, tab):
+    at = qbr_page(tab=tab)
+    assert not at.exception and not at.error
+    assert at.session_state["tab"] == tab
+    assert len(at.metric) + len(at.dataframe) + len(at.markdown) > 0
 
 
 def test_each_waterfall_bucket_drills_to_deals_that_sum_to_the_bar(demo):
     con = store.connect(demo)
     totals = waterfall.waterfall(con, "2026-Q3").iloc[0]
     con.close()
-    at = qbr_page(period="2026-Q3")
+    at = qbr_page(period="2026-Q3", tab="Pipeline waterfall")
     for name, label, _ in waterfall.BUCKETS:
         at.selectbox(key="wf_bucket").set_value(label).run()
         assert not at.exception
@@ -112,7 +127,21 @@ def test_presentation_mode_pages_through_slides(demo):
     assert at.button(key="slide_prev").disabled
     at.button(key="slide_exit").click().run()
     assert "present" not in at.query_params
-    assert [h.value for h in at.header][:2] == ["Bookings vs quota", "Pipeline waterfall"]
+    assert at.tabs[0].label == "Bookings vs quota"
+    assert at.session_state["tab"] == "Bookings vs quota"  # back on the slide's tab
+
+
+def test_present_opens_the_open_tab_and_exit_returns_to_it(demo):
+    at = qbr_page(period="2026-Q3", tab="Surprises")
+    at.button(key="present").click().run()
+    assert not at.exception
+    assert at.query_params["present"] == "1" and at.query_params["slide"] == "4"
+    assert any("Surprises · 2026-Q3" in m.value for m in at.markdown)
+    at.button(key="slide_next").click().run()
+    at.button(key="slide_exit").click().run()
+    assert not at.exception and "present" not in at.query_params
+    assert at.session_state["tab"] == "Win / loss"
+    assert "price is often a symptom" in texts(at)
 
 
 def test_a_bad_slide_number_opens_the_first_slide(demo):
@@ -122,7 +151,7 @@ def test_a_bad_slide_number_opens_the_first_slide(demo):
 
 
 def test_corrective_action_note_is_saved(demo):
-    at = qbr_page(period="2026-Q3")
+    at = qbr_page(period="2026-Q3", tab="Plan vs actual")
     at.radio(key="plan_dim").set_value("rep").run()
     at.selectbox(key="note_bucket").set_value("rep: Linda Hayes")
     at.text_area(key="note_text").input("Weekly deal reviews with Linda")
@@ -136,7 +165,7 @@ def test_corrective_action_note_is_saved(demo):
 
 
 def test_an_empty_note_is_refused_with_a_message(demo):
-    at = qbr_page(period="2026-Q3")
+    at = qbr_page(period="2026-Q3", tab="Plan vs actual")
     next(b for b in at.button if b.label == "Save note").click().run()
     assert not at.exception
     assert any("Note not saved" in e.value for e in at.error)

@@ -538,3 +538,46 @@ def test_charts_carry_tooltips(db):
         layers = spec.get("spec", spec).get("layer", [spec.get("spec", spec)])
         for layer in layers:
             assert layer["encoding"]["tooltip"], layer
+
+
+def _cov_rows() -> pd.DataFrame:
+    """Two periods, three reps and the team rows, in coverage_outlook's order (by bookings)."""
+    rows = [
+        # period, level, rep, gap, shortfall
+        ("2026-Q2", "rep", "ana", 100.0, 0.0),
+        ("2026-Q2", "rep", "bo", 300.0, 250.0),
+        ("2026-Q2", "rep", "cy", None, None),  # no quota
+        ("2026-Q2", "team", "Team", 400.0, 250.0),
+        ("2026-Q3", "rep", "ana", 500.0, 400.0),
+        ("2026-Q3", "rep", "bo", 200.0, 0.0),
+        ("2026-Q3", "rep", "cy", 50.0, 0.0),
+        ("2026-Q3", "team", "Team", 750.0, 400.0),
+    ]
+    return pd.DataFrame(rows, columns=["period", "level", "rep", "gap", "shortfall"])
+
+
+def test_rank_by_need_puts_team_rows_first_then_reps_by_shortfall_and_gap():
+    got = pipeline.rank_by_need(_cov_rows())
+    assert list(zip(got["period"], got["rep"], strict=True)) == [
+        ("2026-Q2", "Team"),
+        ("2026-Q3", "Team"),
+        ("2026-Q2", "bo"),  # shortfall 250
+        ("2026-Q2", "ana"),  # shortfall 0, gap 100
+        ("2026-Q2", "cy"),  # no quota: last
+        ("2026-Q3", "ana"),  # shortfall 400
+        ("2026-Q3", "bo"),  # shortfall 0, gap 200
+        ("2026-Q3", "cy"),  # shortfall 0, gap 50
+    ]
+    assert list(got.columns) == ["period", "level", "rep", "gap", "shortfall"]
+
+
+def test_neediest_reps_ranks_on_the_first_period_and_keeps_every_period():
+    got = pipeline.neediest_reps(_cov_rows(), 2)
+    # bo then ana by the first period's shortfall, though ana is needier in the second
+    assert list(zip(got["period"], got["rep"], strict=True)) == [
+        ("2026-Q2", "bo"),
+        ("2026-Q2", "ana"),
+        ("2026-Q3", "ana"),
+        ("2026-Q3", "bo"),
+    ]
+    assert pipeline.neediest_reps(_cov_rows().iloc[0:0], 2).empty

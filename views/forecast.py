@@ -103,7 +103,9 @@ if t_roll.open:
             st.info(f"No reps or deals in {f.period}. Pick another period in the sidebar.")
         else:
             st.markdown("**By rep**")
-            widgets.table(roll, f"forecast rollup {f.period}", money_cols=MONEY)
+            widgets.table(
+                roll, f"forecast rollup {f.period}", money_cols=MONEY, order="by team, then rep"
+            )
             st.markdown("**By team and manager**")
             widgets.table(
                 forecast.rollup_by_manager(roll),

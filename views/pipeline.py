@@ -121,10 +121,19 @@ if tabs[0].open:  # only the open tab runs; ?tab=Funnel opens another
                     "**Open pipeline vs pipeline needed** (bar = open pipeline, black tick = gap × "
                     "required coverage)"
                 )
-                widgets.chart(pipeline.coverage_chart, cov, symbol, width="content")
+                n_reps = cov.loc[cov["level"] == "rep", "rep"].nunique()
+                if n_reps > widgets.MAX_BARS:
+                    st.caption(
+                        f"The {widgets.MAX_BARS} reps with the largest shortfall in "
+                        f"{cov['period'].iloc[0]}, of {n_reps:,}: pick a team or a rep in the "
+                        "sidebar to see the others."
+                    )
+                shown = pipeline.neediest_reps(cov, widgets.MAX_BARS)
+                widgets.chart(pipeline.coverage_chart, shown, symbol, width="content")
             widgets.table(
-                _shown(cov, times=("coverage", "required_coverage")),
+                _shown(pipeline.rank_by_need(cov), times=("coverage", "required_coverage")),
                 "pipeline coverage",
+                order="team rows, then reps by shortfall",
                 money_cols=(
                     "quota",
                     "bookings",
@@ -182,7 +191,9 @@ if tabs[1].open:
             )
             if len(stalled):
                 st.markdown("**Stalled deals** (in their stage for over twice its median stay)")
-                widgets.table(stalled, "stalled deals", money_cols=("amount",))
+                widgets.table(
+                    stalled, "stalled deals", money_cols=("amount",), order="longest in stage first"
+                )
 
 if tabs[2].open:
     with tabs[2]:
@@ -224,7 +235,12 @@ if tabs[2].open:
                 st.markdown("**Created vs needed by month**")
                 widgets.table(needed, "creation by month", money_cols=("created", "needed"))
             with st.expander("Deals created (the list behind the chart)"):
-                widgets.table(created, "created deals", money_cols=("amount",))
+                widgets.table(
+                    created.iloc[::-1],
+                    "created deals",
+                    money_cols=("amount",),
+                    order="newest first",
+                )
 
 if tabs[3].open:
     with tabs[3]:
@@ -244,7 +260,9 @@ if tabs[3].open:
             )
             widgets.table(hygiene_counts, "hygiene by rep")
             st.markdown("**Deals to act on**")
-            widgets.table(hygiene_list, "hygiene deals", money_cols=("amount",))
+            widgets.table(
+                hygiene_list, "hygiene deals", money_cols=("amount",), order="largest amounts first"
+            )
 
 if tabs[4].open:
     with tabs[4]:

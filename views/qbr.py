@@ -1,5 +1,6 @@
 """QBR rear-view: last quarter like a deck — attainment, waterfall, forecast, surprises, win/loss,
-accounts, plan vs actual; presentation mode (`?present=1&slide=N`) and the export pack."""
+accounts, plan vs actual, a tab each (`?tab=`); presentation mode (`?present=1&slide=N`) and the
+export pack."""
 
 from __future__ import annotations
 
@@ -29,10 +30,8 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.4rem !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
 </style>"""
 
-# Beyond this many reps a bar each is unreadable, and a chart thousands of pixels tall to draw.
-MAX_BARS = 40
-# Tables show this many rows at most (a thousand reps or deals are megabytes for the browser to
-# lay out and nobody reads them on screen); their CSV download has every row.
+MAX_BARS = widgets.MAX_BARS
+# A deck's tables are short: the slide shows the top of each, its CSV download every row.
 MAX_ROWS = 50
 
 st.title("QBR rear-view")
@@ -444,6 +443,12 @@ def _go(slide: int | None) -> None:
         st.query_params["slide"] = str(slide + 1)
 
 
+def _exit(slide: int) -> None:
+    """Leave presentation mode on the tab of slide index `slide`."""
+    _go(None)
+    st.session_state["tab"] = sections[slide][1]
+
+
 def _slide() -> int:
     """Return the 0-based index of the slide named (1-based) in the URL."""
     try:
@@ -463,7 +468,7 @@ if present:
     nav[2].button(
         "Next ▶", key="slide_next", on_click=_go, args=(i + 1,), disabled=i == len(sections) - 1
     )
-    nav[3].button("Exit", key="slide_exit", on_click=_go, args=(None,))
+    nav[3].button("Exit", key="slide_exit", on_click=_exit, args=(i,))
     st.caption(f"Slide {i + 1} of {len(sections)}")
     SHOW[key]()
 else:
@@ -471,13 +476,21 @@ else:
     top[0].caption(
         f"{f.period} rear view" + (f" · team {f.team}" if f.team else "")
         + (f" · rep {f.rep}" if f.rep else "")
-        + " · one section per slide in presentation mode"
+        + " · one tab per slide; Present shows the open one full screen"
     )  # fmt: skip
-    top[1].button("Present", key="present", on_click=_go, args=(0,), icon=":material/slideshow:")
-    for key, title in sections:
-        st.header(title, divider="gray")
-        SHOW[key]()
-    st.header("Export", divider="gray")
+    # Only the open tab runs (?tab=Surprises opens another): the whole deck on one screen was
+    # seven sections of charts and tables for the browser to draw before anything was usable.
+    tabs = st.tabs([title for _, title in sections], key="tab", bind="query-params")
+    opened = 0
+    for i, (tab, (key, _)) in enumerate(zip(tabs, sections, strict=True)):
+        if tab.open:
+            opened = i
+            with tab:
+                SHOW[key]()
+    top[1].button(
+        "Present", key="present", on_click=_go, args=(opened,), icon=":material/slideshow:"
+    )
+    st.subheader("Export the whole QBR", divider="gray")
     # Callables: the pack is built when a button is clicked, not on every view (it renders every
     # deal, seconds on large data), from the results the page has cached.
     left, right = st.columns(2)

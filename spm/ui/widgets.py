@@ -17,6 +17,12 @@ from spm.metrics import summary
 from spm.periods import quarter_of, shift
 from spm.ui import state
 
+# Beyond this many reps a bar each is unreadable, and a chart thousands of pixels tall to draw.
+MAX_BARS = 40
+# A table shows this many rows unless told otherwise: thousands of deals are megabytes for the
+# browser to receive and lay out and nobody reads them on screen; the CSV download has them all.
+TABLE_ROWS = 200
+
 
 def empty_state(message: str) -> None:
     """Show what to load and a link to the Data page."""
@@ -34,15 +40,15 @@ def table(  # type: ignore[no-untyped-def]
     money_cols: tuple[str, ...] = (),
     pct_cols: tuple[str, ...] = (),
     column_config: dict | None = None,
-    limit: int | None = None,
+    limit: int | None = TABLE_ROWS,
     order: str = "",
     **kwargs,
 ) -> None:
     """Show a table (money and fraction columns formatted) with a CSV download under it.
 
     `pct_cols` hold fractions (0.25) and are shown as percentages; the CSV keeps fractions.
-    `limit` shows only the first rows (the caller sorts; `order` says how, for the caption);
-    the CSV always holds every row.
+    `limit` shows only the first rows (the caller sorts; `order` says how, for the caption;
+    None shows all); the CSV always holds every row.
     """
     symbol = state.settings()["currency_symbol"]
     shown = frame if limit is None or len(frame) <= limit else frame.head(limit)

@@ -9,7 +9,7 @@ from spm.bench_browser import floor_times, render_times
 from spm.demo import build_demo
 
 
-def test_render_times_reports_first_and_repeat_per_path(browser, tmp_path):
+def test_render_times_reports_both_browsers_first_and_repeat_per_path(browser, tmp_path):
     db = tmp_path / "b.duckdb"
     con = store.connect(db)
     build_demo(con, today=date(2026, 11, 23))
@@ -21,8 +21,8 @@ def test_render_times_reports_first_and_repeat_per_path(browser, tmp_path):
     assert list(times) == ["/", "/forecast"]
     for path, t in times.items():
         assert t["error"] is None, (path, t["error"])
-        assert isinstance(t["first_ms"], float) and t["first_ms"] > 0, path
-        assert isinstance(t["repeat_ms"], float) and t["repeat_ms"] > 0, path
+        for key in ("first_ms", "repeat_ms", "new_first_ms", "new_repeat_ms"):
+            assert isinstance(t[key], float) and t[key] > 0, (path, key)
 
 
 def test_floor_times_renders_a_one_line_app(browser):
@@ -30,3 +30,12 @@ def test_floor_times_renders_a_one_line_app(browser):
     assert floor["error"] is None
     assert isinstance(floor["first_ms"], float) and floor["first_ms"] > 0
     assert isinstance(floor["repeat_ms"], float) and floor["repeat_ms"] > 0
+    assert isinstance(floor["new_first_ms"], float) and floor["new_first_ms"] > 0
+
+
+def test_a_page_that_fails_reports_its_error(browser, tmp_path):
+    script = tmp_path / "broken.py"
+    script.write_text('import streamlit as st\n\nst.error("Load failed: no such table")\n')
+    times = render_times(str(tmp_path / "unused.duckdb"), ["/"], runs=1, browser=browser,
+                         script=script)  # fmt: skip
+    assert times["/"]["error"] == "Load failed: no such table"
