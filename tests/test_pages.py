@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from spm import store
 from spm.demo import build_demo
 from spm.ingest import ingest_file, load_history
+from spm.metrics.kpis import kpi_tables, kpi_trend
 from tests.conftest import FIXTURES
 
 TODAY = date(2026, 11, 23)
@@ -137,6 +138,27 @@ def test_reps_team_view_renders_the_team_table(db):
     assert {m.label for m in at.metric} >= {"Bookings", "Quota", "Attainment", "Top-2 share"}
     table = at.dataframe[0].value
     assert table["rep"].tolist()[-1] == "Team" and len(table) == 10
+    assert [t.label for t in at.tabs] == ["Team table", "Spread & benchmarks", "8-quarter trends"]
+    assert len(at.dataframe) == 1  # only the open tab runs: no benchmarks or trend tables yet
+
+
+def test_reps_spread_and_trend_tabs_open_from_the_url(db):
+    _open(db, lambda con: build_demo(con, today=TODAY))
+    con = store.connect(db)
+    reps = kpi_tables(con, "2026-Q3")[0]
+    trend = kpi_trend(con, 8)
+    con.close()
+    at = app("views/reps.py", period="2026-Q3", tab="Spread & benchmarks")
+    assert not at.exception and not at.error
+    assert any("Attainment spread" in m.value for m in at.markdown)
+    bench = at.dataframe[0].value.set_index("metric")
+    assert bench.loc["bookings", "median"] == pytest.approx(reps["bookings"].median())
+
+    at = app("views/reps.py", period="2026-Q3", tab="8-quarter trends")
+    assert not at.exception and not at.error
+    # 9 reps × 8 quarters × 12 KPIs: the table shows its first 200 rows, the CSV has them all
+    assert len(trend) == 864 and len(at.dataframe[0].value) == 200
+    assert any("Showing 200 of 864 rows" in c.value for c in at.caption)
 
 
 def test_reps_one_on_one_from_the_url_and_saving_a_note(db):

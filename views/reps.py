@@ -83,6 +83,30 @@ def _team_view() -> None:
         "cells: green = top quartile of the team, red = below the team median"
     )
     benchmarks = kpis.kpi_benchmarks(reps)
+    # Only the open tab runs (?tab=8-quarter+trends opens another): the table first, the charts
+    # on demand, so the page a manager opens draws no chart at all.
+    table_tab, spread_tab, trend_tab = st.tabs(
+        ["Team table", "Spread & benchmarks", "8-quarter trends"], key="tab", bind="query-params"
+    )
+    if table_tab.open:
+        with table_tab:
+            _team_table(reps, team, benchmarks)
+    if spread_tab.open:
+        with spread_tab:
+            left, right = st.columns([2, 3])
+            with left:
+                st.markdown("**Attainment spread**")
+                widgets.chart(charts.attainment_histogram, kpis.attainment_distribution(reps))
+            with right:
+                st.markdown("**Benchmarks** (the team's median and top quartile per KPI)")
+                widgets.table(benchmarks, "benchmarks")
+    if trend_tab.open:
+        with trend_tab:
+            _trends()
+
+
+def _team_table(reps: pd.DataFrame, team: pd.DataFrame, benchmarks: pd.DataFrame) -> None:
+    """Draw the team table, cells coloured against the team's median and top quartile."""
     bench = benchmarks.set_index("metric")
     team_row = team.assign(rep="Team")[reps.columns]
     everyone = pd.concat([reps, team_row], ignore_index=True)
@@ -122,37 +146,32 @@ def _team_view() -> None:
         icon=":material/download:",
         on_click="ignore",
     )
-    left, right = st.columns([1, 2])
-    with left:
-        st.subheader("Attainment spread")
-        dist = kpis.attainment_distribution(reps)
-        widgets.chart(charts.attainment_histogram, dist)
-        st.subheader("Benchmarks")
-        widgets.table(benchmarks, "benchmarks")
-    with right:
-        st.subheader("8-quarter trends")
-        trend = state.cached(kpis.kpi_trend)(8, as_of=f.as_of, team=f.team)
-        picked = trend[trend["metric"].isin(TREND_METRICS)]
-        if trend["rep"].nunique() <= MAX_TREND_LINES:
-            widgets.chart(charts.kpi_trend, picked, width="content")
-            widgets.table(trend, "kpi trend")
-        else:
-            quartiles = kpis.trend_quartiles(trend)
-            bands = quartiles[quartiles["metric"].isin(TREND_METRICS)].reset_index(drop=True)
-            st.caption(
-                f"{trend['rep'].nunique():,} reps: the line is the median rep, the shading the "
-                "middle half (25th to 75th percentile). Pick a team to see each rep's line."
-            )
-            widgets.chart(charts.kpi_trend_quartiles, bands, width="content")
-            widgets.table(quartiles, "kpi trend quartiles")
-            st.download_button(
-                "Download every rep's trend (CSV)",
-                lambda: safe_csv(trend),  # ~100k rows: written on click, not on every view
-                file_name="rep_kpi_trend.csv",
-                mime="text/csv",
-                icon=":material/download:",
-                on_click="ignore",
-            )
+
+
+def _trends() -> None:
+    """Draw eight quarters of each KPI: a line per rep, or the team's quartiles when many."""
+    trend = state.cached(kpis.kpi_trend)(8, as_of=f.as_of, team=f.team)
+    picked = trend[trend["metric"].isin(TREND_METRICS)]
+    if trend["rep"].nunique() <= MAX_TREND_LINES:
+        widgets.chart(charts.kpi_trend, picked, width="content")
+        widgets.table(trend, "kpi trend")
+    else:
+        quartiles = kpis.trend_quartiles(trend)
+        bands = quartiles[quartiles["metric"].isin(TREND_METRICS)].reset_index(drop=True)
+        st.caption(
+            f"{trend['rep'].nunique():,} reps: the line is the median rep, the shading the "
+            "middle half (25th to 75th percentile). Pick a team to see each rep's line."
+        )
+        widgets.chart(charts.kpi_trend_quartiles, bands, width="content")
+        widgets.table(quartiles, "kpi trend quartiles")
+        st.download_button(
+            "Download every rep's trend (CSV)",
+            lambda: safe_csv(trend),  # ~100k rows: written on click, not on every view
+            file_name="rep_kpi_trend.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
 
 def _one_on_one(rep: str) -> None:
