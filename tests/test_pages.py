@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from spm import store
 from spm.demo import build_demo
+from spm.format import money
 from spm.ingest import ingest_file, load_history
 from spm.metrics.kpis import kpi_tables, kpi_trend
 from tests.conftest import FIXTURES
@@ -151,8 +152,10 @@ def test_reps_spread_and_trend_tabs_open_from_the_url(db):
     at = app("views/reps.py", period="2026-Q3", tab="Spread & benchmarks")
     assert not at.exception and not at.error
     assert any("Attainment spread" in m.value for m in at.markdown)
-    bench = at.dataframe[0].value.set_index("metric")
-    assert bench.loc["bookings", "median"] == pytest.approx(reps["bookings"].median())
+    bench = at.dataframe[0].value.set_index("KPI")
+    median = reps["bookings"].median()
+    assert bench.loc["Bookings", "team median"] == money(median, compact=True)
+    assert bench.loc["Win rate", "team median"].endswith("%")
 
     at = app("views/reps.py", period="2026-Q3", tab="8-quarter trends")
     assert not at.exception and not at.error

@@ -99,10 +99,25 @@ def _team_view() -> None:
                 widgets.chart(charts.attainment_histogram, kpis.attainment_distribution(reps))
             with right:
                 st.markdown("**Benchmarks** (the team's median and top quartile per KPI)")
-                widgets.table(benchmarks, "benchmarks")
+                widgets.table(_readable(benchmarks), "benchmarks", download=benchmarks)
     if trend_tab.open:
         with trend_tab:
             _trends()
+
+
+def _readable(benchmarks: pd.DataFrame) -> pd.DataFrame:
+    """Return the benchmarks as text in each KPI's unit ($44.0k, 28%, 122 d), labelled."""
+    rows = []
+    for r in benchmarks.itertuples():
+        meta = kpis.METRICS[r.metric]
+        rows.append(
+            {
+                "KPI": meta.label,
+                "team median": by_unit(r.median, meta.unit, symbol),
+                "top quartile": by_unit(r.top_quartile, meta.unit, symbol),
+            }
+        )
+    return pd.DataFrame(rows, columns=["KPI", "team median", "top quartile"])
 
 
 def _team_table(reps: pd.DataFrame, team: pd.DataFrame, benchmarks: pd.DataFrame) -> None:

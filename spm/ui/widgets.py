@@ -42,13 +42,15 @@ def table(  # type: ignore[no-untyped-def]
     column_config: dict | None = None,
     limit: int | None = TABLE_ROWS,
     order: str = "",
+    download: pd.DataFrame | None = None,
     **kwargs,
 ) -> None:
     """Show a table (money and fraction columns formatted) with a CSV download under it.
 
     `pct_cols` hold fractions (0.25) and are shown as percentages; the CSV keeps fractions.
     `limit` shows only the first rows (the caller sorts; `order` says how, for the caption;
-    None shows all); the CSV always holds every row.
+    None shows all); the CSV always holds every row, of `download` when the shown frame is text
+    formatted for reading.
     """
     symbol = state.settings()["currency_symbol"]
     shown = frame if limit is None or len(frame) <= limit else frame.head(limit)
@@ -76,7 +78,7 @@ def table(  # type: ignore[no-untyped-def]
             "the CSV download has them all."
         )
     st.dataframe(shown, hide_index=True, column_config=config, width="stretch", **kwargs)
-    _download_csv(frame, name)
+    _download_csv(frame if download is None else download, name)
 
 
 def _download_csv(frame: pd.DataFrame, name: str) -> None:
