@@ -6,16 +6,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from spm import store
 from spm.ui import widgets
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "w.duckdb"
-    monkeypatch.setenv("SPM_DB", str(path))
-    store.connect(path).close()
-    return path
+from tests.test_pages import db  # noqa: F401 (a fixture: the app's settings need a database)
 
 
 @pytest.fixture
@@ -40,7 +32,7 @@ def _page() -> None:
                   download=raw)  # fmt: skip
 
 
-def test_tables_show_200_rows_by_default_and_their_csv_every_row(db, downloads):
+def test_tables_show_200_rows_by_default_and_their_csv_every_row(db, downloads):  # noqa: F811
     at = AppTest.from_function(_page).run()
     assert not at.exception
     shown = [len(d.value) for d in at.dataframe]
