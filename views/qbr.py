@@ -30,7 +30,6 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.4rem !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
 </style>"""
 
-MAX_BARS = widgets.MAX_BARS
 # A deck's tables are short: the slide shows the top of each, its CSV download every row.
 MAX_ROWS = 50
 
@@ -100,7 +99,7 @@ def show_attainment() -> None:
     dist = kpis.attainment_distribution(reps)
     left, right = st.columns([3, 2])
     with left:
-        if with_quota > MAX_BARS:
+        if with_quota > widgets.MAX_BARS:
             widgets.chart(charts.attainment_histogram, dist)
             st.caption(
                 f"{with_quota:,} reps with a quota, counted per attainment band. Pick a team in "
@@ -269,9 +268,11 @@ def show_surprises() -> None:
     by_rep.attrs = {}
     if len(by_rep):
         # by_rep comes sorted by surprise bookings, largest first
-        widgets.chart(qbr.surprise_chart, by_rep.head(MAX_BARS))
-        if len(by_rep) > MAX_BARS:
-            st.caption(f"The {MAX_BARS} reps with the most surprise bookings, of {len(by_rep):,}.")
+        widgets.chart(qbr.surprise_chart, by_rep.head(widgets.MAX_BARS))
+        if len(by_rep) > widgets.MAX_BARS:
+            st.caption(
+                f"The {widgets.MAX_BARS} reps with the most surprise bookings, of {len(by_rep):,}."
+            )
         if not present:
             widgets.table(
                 _pct_cols(by_rep, ("surprise_share",)),
@@ -371,9 +372,9 @@ def show_plan() -> None:
     left, right = st.columns([3, 2])
     with left:
         # rows come largest plan first
-        widgets.chart(qbr.plan_chart, part.head(MAX_BARS), dim)
-        if len(part) > MAX_BARS:
-            st.caption(f"The {MAX_BARS} largest plans of {len(part):,}.")
+        widgets.chart(qbr.plan_chart, part.head(widgets.MAX_BARS), dim)
+        if len(part) > widgets.MAX_BARS:
+            st.caption(f"The {widgets.MAX_BARS} largest plans of {len(part):,}.")
     with right:
         worst = part.sort_values("variance").head(1)
         if len(worst) and pd.notna(worst["variance"].iloc[0]):

@@ -15,8 +15,6 @@ from spm.metrics import coaching, hygiene, kpis, one_on_one
 from spm.periods import parse_period
 from spm.ui import state, widgets
 
-# Beyond this many reps one line each is unreadable (and megabytes for the browser to draw).
-MAX_TREND_LINES = 40
 # Beyond this many reps the table shows the top sellers: a styled grid of a thousand reps costs
 # the server and the browser a second to draw, and a team filter or the CSV serves them better.
 MAX_TABLE_REPS = 50
@@ -167,7 +165,7 @@ def _trends() -> None:
     """Draw eight quarters of each KPI: a line per rep, or the team's quartiles when many."""
     trend = state.cached(kpis.kpi_trend)(8, as_of=f.as_of, team=f.team)
     picked = trend[trend["metric"].isin(TREND_METRICS)]
-    if trend["rep"].nunique() <= MAX_TREND_LINES:
+    if trend["rep"].nunique() <= widgets.MAX_BARS:
         widgets.chart(charts.kpi_trend, picked, width="content")
         widgets.table(trend, "kpi trend")
     else:
