@@ -13,6 +13,7 @@ from spm.demo import build_demo
 from spm.format import money
 from spm.ingest import ingest_file, load_history
 from spm.metrics.kpis import kpi_tables, kpi_trend
+from tests import shown
 from tests.conftest import FIXTURES
 
 TODAY = date(2026, 11, 23)
@@ -60,7 +61,7 @@ def test_home_shows_loaded_counts(db):
     _open(db, lambda con: ingest_file(con, FIXTURES / "salesforce_api.csv", as_of=date(2026, 3, 1)))
     at = app(period="2026-Q1")
     assert not at.exception and not at.error
-    tiles = {m.label: m.value for m in at.metric}
+    tiles = shown.tiles(at)
     assert tiles["Snapshots"] == "1"
     assert tiles["Deals"] == "3"
     assert tiles["Open deals"] == "1"
@@ -73,7 +74,7 @@ def test_home_period_comes_from_the_url(db):
     at = app(period="2026-Q2")
     assert not at.exception
     assert at.selectbox(key="filter_period").value == "2026-Q2"
-    assert "Won in 2026-Q2" in {m.label for m in at.metric}
+    assert "Won in 2026-Q2" in set(shown.tiles(at))
 
 
 def test_data_page_tabs_render_with_demo_data(db):
@@ -136,7 +137,7 @@ def test_reps_team_view_renders_the_team_table(db):
     _open(db, lambda con: build_demo(con, today=TODAY))
     at = app("views/reps.py", period="2026-Q3")
     assert not at.exception and not at.error
-    assert {m.label for m in at.metric} >= {"Bookings", "Quota", "Attainment", "Top-2 share"}
+    assert set(shown.tiles(at)) >= {"Bookings", "Quota", "Attainment", "Top-2 share"}
     table = at.dataframe[0].value
     assert table["rep"].tolist()[-1] == "Team" and len(table) == 10
     assert [t.label for t in at.tabs] == ["Team table", "Spread & benchmarks", "8-quarter trends"]
@@ -152,7 +153,7 @@ def test_reps_spread_and_trend_tabs_open_from_the_url(db):
     at = app("views/reps.py", period="2026-Q3", tab="Spread & benchmarks")
     assert not at.exception and not at.error
     assert any("Attainment spread" in m.value for m in at.markdown)
-    bench = at.dataframe[0].value.set_index("KPI")
+    bench = shown.tables(at)[0].set_index("KPI")
     median = reps["bookings"].median()
     assert bench.loc["Bookings", "team median"] == money(median, compact=True)
     assert bench.loc["Win rate", "team median"].endswith("%")
@@ -169,7 +170,7 @@ def test_reps_one_on_one_from_the_url_and_saving_a_note(db):
     at = app("views/reps.py", rep="Priya Raman", period="2026-Q4")
     assert not at.exception and not at.error
     assert any("One-on-one: Priya Raman" in s.value for s in at.subheader)
-    assert [m.label for m in at.metric][:3] == ["Bookings", "Attainment", "Deals won"]
+    assert list(shown.tiles(at))[:3] == ["Bookings", "Attainment", "Deals won"]
     at.text_area[0].set_value("Book two discovery calls a week.")
     [b for b in at.button if b.label == "Save note"][0].click().run()
     assert not at.exception

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from spm import forecast, store
 from spm.demo import build_demo
 from spm.format import money
+from tests import shown
 
 TODAY = date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,7 @@ def test_forecast_page_shows_the_rollup_matching_the_functions(demo_db, use_db):
     roll = forecast.forecast_rollup(con, "2026-Q4")
     stat = forecast.statistical_forecast(con, "2026-Q4")
     con.close()
-    tiles = {m.label: m.value for m in at.metric}
+    tiles = shown.tiles(at)
     assert tiles["Commit"] == money(roll["commit"].sum(), compact=True)
     assert tiles["Best case"] == money(roll["best_case"].sum(), compact=True)
     assert tiles["Statistical"] == money(stat["expected"], compact=True)
@@ -79,8 +80,9 @@ def test_forecast_page_shows_the_rollup_matching_the_functions(demo_db, use_db):
         "Accuracy",
         "Win rates & calibration",
     ]
-    rollup_table = at.dataframe[0].value
+    rollup_table = shown.tables(at)[0]  # a team of 9 reps: a static table
     assert rollup_table["rep"].tolist() == roll["rep"].tolist()
+    assert rollup_table["commit"].tolist() == [money(v) for v in roll["commit"]]
     # an open quarter: accuracy says to pick a closed one (only the open tab runs)
     at = app("views/forecast.py", period="2026-Q4", tab="Accuracy")
     assert "2026-Q4 is not closed yet" in texts(at)
@@ -147,7 +149,7 @@ def test_forecast_with_one_snapshot_says_it_needs_history(tmp_path, use_db):
     at = app("views/forecast.py", period="2026-Q1")
     assert not at.exception and not at.error
     assert "needs snapshot history" in texts(at)
-    assert {m.label: m.value for m in at.metric}["Commit"] == "$150"
+    assert shown.tiles(at)["Commit"] == "$150"
 
 
 def test_home_shows_the_quarter_at_a_glance(demo_db, use_db):
@@ -157,7 +159,7 @@ def test_home_shows_the_quarter_at_a_glance(demo_db, use_db):
     con = store.connect(demo_db)
     glance = forecast.quarter_glance(con, "2026-Q4")
     con.close()
-    tiles = {m.label: m.value for m in at.metric}
+    tiles = shown.tiles(at)
     assert tiles["Bookings vs quota"] == money(glance["bookings"], compact=True)
     assert tiles["Commit"] == money(glance["commit"], compact=True)
     assert tiles["Statistical forecast"] == money(glance["statistical"], compact=True)

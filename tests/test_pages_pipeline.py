@@ -7,6 +7,7 @@ from datetime import date
 from spm import store
 from spm.demo import build_demo
 from spm.pipeline import coverage
+from tests import shown
 from tests.conftest import shared_file
 from tests.test_pages import TODAY, app, db, texts  # noqa: F401 (db is a fixture)
 from tests.test_pipeline import _load
@@ -36,7 +37,7 @@ def test_pipeline_page_with_demo_data_matches_the_spm_figures(db):  # noqa: F811
     con = store.connect(db)
     team = coverage(con, "2026-Q4").iloc[-1]
     con.close()
-    tiles = {m.label: m.value for m in at.metric}
+    tiles = shown.tiles(at)
     assert tiles["Open pipeline"] == f"${team['open_pipeline'] / 1e6:,.1f}M"
     assert tiles["Coverage"] == f"{team['coverage']:.1f}×"
     assert tiles["Required coverage"] == f"{team['required_coverage']:.1f}×"
@@ -61,7 +62,7 @@ def test_pipeline_one_rep_on_hand_made_data(db):  # noqa: F811
     _build(db, _load)
     at = app(PAGE, period="2026-Q2", rep="ana")
     assert not at.exception and not at.error
-    tiles = {m.label: m.value for m in at.metric}
+    tiles = shown.tiles(at)
     assert (tiles["Open pipeline"], tiles["Quota gap"], tiles["Coverage"]) == (
         "$120",
         "$260",

@@ -7,6 +7,7 @@ from datetime import date
 from spm import plans, store
 from spm.demo import build_demo
 from spm.format import money, pct
+from tests import shown
 from tests.test_pages import app, db, texts  # noqa: F401 (db is a fixture)
 
 TODAY = date(2026, 11, 23)
@@ -19,7 +20,7 @@ def _demo(path) -> None:
 
 
 def _tiles(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return shown.tiles(at)
 
 
 def test_plans_empty_state_says_what_to_load(db):  # noqa: F811

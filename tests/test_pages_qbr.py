@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from spm import qbr, store, waterfall
 from spm.demo import build_demo
 from spm.format import money
+from tests import shown
 
 TODAY = date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,14 +78,14 @@ def test_walks_through_last_quarter_by_default(demo):
         "Bookings vs quota", "Pipeline waterfall", "Forecast accuracy", "Surprises",
         "Win / loss", "Accounts", "Plan vs actual",
     ]  # fmt: skip
-    tiles = {m.label: m.value for m in at.metric}
+    tiles = shown.tiles(at)
     assert tiles["Bookings"] == money(team["bookings"], compact=True)
     assert "Surprise bookings" not in tiles  # only the open tab runs
     assert any(d.label.startswith("Download the QBR pack") for d in at.get("download_button"))
 
     at = qbr_page(tab="Surprises")  # a link to one section
     assert not at.exception and not at.error
-    tiles = {m.label: m.value for m in at.metric}
+    tiles = shown.tiles(at)
     assert tiles["Surprise bookings"] == money(surprise["surprise_bookings"], compact=True)
     at = qbr_page(tab="Win / loss")
     assert not at.exception and not at.error
@@ -96,7 +97,7 @@ def test_every_tab_opens_without_an_error(demo, tab):
     at = qbr_page(tab=tab)
     assert not at.exception and not at.error
     assert at.session_state["tab"] == tab
-    assert len(at.metric) + len(at.dataframe) + len(at.markdown) > 0
+    assert len(shown.tiles(at)) + len(at.dataframe) + len(at.markdown) > 0
 
 
 def test_each_waterfall_bucket_drills_to_deals_that_sum_to_the_bar(demo):

@@ -42,7 +42,7 @@ st.caption(
     "gaps are shown against quota (red = short)"
 )
 
-tiles = st.columns(6)
+tiles = widgets.tile_row(6)
 tiles[0].metric("Quota", widgets.money_text(quota), help="Sum of monthly quotas in the period")
 for col, key, label, why in [
     (tiles[1], "closed", "Closed", "Won deals closing in the period"),

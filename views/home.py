@@ -26,7 +26,7 @@ snaps = state.cached(metrics.snapshot_list)(limit=12)
 dates = state.cached(metrics.snapshot_dates)()
 
 st.caption(f"Period {f.period} · snapshot as of {record['as_of']:%d %b %Y}")
-c = st.columns(5)
+c = widgets.tile_row(5)
 c[0].metric(
     "Snapshots", count(record["snapshots"]), help="Opportunity exports loaded, one per as-of date"
 )
@@ -45,7 +45,7 @@ c[4].metric(
 
 st.subheader(f"{f.period} at a glance")
 g = state.cached(forecast.quarter_glance)(f.period, as_of=f.as_of, team=f.team)
-q = st.columns(6)
+q = widgets.tile_row(6)
 q[0].metric(
     "Bookings vs quota",
     widgets.money_text(g["bookings"]),

@@ -78,7 +78,7 @@ if tabs[0].open:  # only the open tab runs; ?tab=Funnel opens another
         else:
             h = head.iloc[0]
             who = "Team" if f.rep is None else f.rep
-            t = st.columns(6)
+            t = widgets.tile_row(6)
             t[0].metric(
                 "Open pipeline",
                 widgets.money_text(h["open_pipeline"]),
@@ -162,7 +162,7 @@ if tabs[1].open:
                 low = learned.sort_values("conversion").iloc[0]
                 slow = fun.dropna(subset=["median_days"]).sort_values("median_days").iloc[-1]
                 stuck = fun.sort_values("stalled_deals").iloc[-1]
-                c = st.columns(3)
+                c = widgets.tile_row(3)
                 c[0].metric(
                     f"Lowest conversion: {low['stage']} → {low['next_stage']}",
                     pct(low["conversion"]),
@@ -248,7 +248,7 @@ if tabs[3].open:
         if hygiene_counts.empty:
             st.info("No open deals in this snapshot.")
         else:
-            c = st.columns(6)
+            c = widgets.tile_row(6)
             labels = ["Past due", "Pushed", "Stale", "No amount", "No close date", "Any flag"]
             for col, label, name in zip(c, labels, [*hygiene.FLAGS, "flagged_deals"], strict=True):
                 col.metric(label, count(hygiene_counts[name].sum()))
@@ -274,7 +274,7 @@ if tabs[4].open:
             "late_after_period": "Sandbag: late stage after period",
             "wins_not_committed": "Sandbag: wins not in Commit",
         }
-        c = st.columns(4)
+        c = widgets.tile_row(4)
         for col, (key, label) in zip(c, short.items(), strict=True):
             text = pipeline.SIGNALS[key][1].format(days=30, factor=2.0)
             col.metric(label, count(kinds.get(text, 0)), help=text)
@@ -304,7 +304,7 @@ if tabs[5].open:
     with tabs[5]:
         conc_table, top, vel = state.cached(pipeline.concentration_report)(f.period, **scope)
         conc = conc_table.iloc[0]
-        c = st.columns(3)
+        c = widgets.tile_row(3)
         c[0].metric(
             f"Top-5 deals' share of {f.period} pipeline",
             pct(conc["top5_deals_share"]),

@@ -129,7 +129,7 @@ def _plan_tab() -> None:
         st.error(f"Check the plan inputs: {exc}")
         return
     total = plans.plan_total(funnel)
-    tiles = st.columns(5)
+    tiles = widgets.tile_row(5)
     tiles[0].metric("Target", widgets.money_text(total["target"]))
     for col, key, label in zip(
         tiles[1:], COUNTS, ("Deals", "Proposals", "Opportunities", "Prospects"), strict=True
@@ -219,7 +219,7 @@ def _team_tab() -> None:
         st.info(f"No quotas for {year}: load a quotas file, or apply a scenario below.")
     for line in plans.team_sentences(team, symbol):
         st.markdown(f"- {line}")
-    tiles = st.columns(4)
+    tiles = widgets.tile_row(4)
     tiles[0].metric("Revenue goal", widgets.money_text(total["goal"]))
     tiles[1].metric("Contracted", widgets.money_text(total["contracted"]))
     tiles[2].metric("Weighted pipeline", widgets.money_text(total["weighted_pipeline"]))
@@ -322,7 +322,7 @@ def _scenario_tab() -> None:
         return
     team = result[result["rep"] == "Team"].iloc[0]
     manual = result[(result["rep"] != "Team") & result["manual"]]["quota"].sum()
-    tiles = st.columns(5)
+    tiles = widgets.tile_row(5)
     tiles[0].metric(
         "Quota to allocate",
         widgets.money_text(team["quota"]),

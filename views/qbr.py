@@ -26,8 +26,9 @@ PRESENT_CSS = """<style>
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
 [data-testid="stCaptionContainer"] { font-size: 1.35rem !important; }
 h1 { font-size: 3rem !important; } h2 { font-size: 2.4rem !important; }
-[data-testid="stMetricValue"] { font-size: 3rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
+.spm-tile-value { font-size: 3rem !important; }
+.spm-tile-label { font-size: 1.3rem !important; }
+.spm-table table { font-size: 1.1rem !important; }
 </style>"""
 
 # A deck's tables are short: the slide shows the top of each, its CSV download every row.
@@ -83,7 +84,7 @@ def show_attainment() -> None:
     team, reps = _q(qbr.attainment_tables, f.period, as_of=f.as_of, team=f.team)
     t = team.iloc[0]
     verdict = qbr.diagnose(t["attainment"], reps["attainment"].tolist())
-    c = st.columns(4)
+    c = widgets.tile_row(4)
     c[0].metric("Bookings", _m(t["bookings"]), help="Won deals closing in the period")
     c[1].metric("Quota", _m(t["quota"]), help="Sum of the reps' quotas for the period")
     c[2].metric("Team attainment", pct(t["attainment"]), help="Bookings / quota")
@@ -216,7 +217,7 @@ def show_forecast() -> None:
         elif len(views.accuracy):
             acc = views.accuracy
             last = acc.iloc[0]
-            c = st.columns(4)
+            c = widgets.tile_row(4)
             c[0].metric("Actual bookings", _m(last["actual"]))
             c[1].metric("Start-of-quarter commit", _m(last["commit"]),
                         delta=_signed(last["commit_error"]), delta_color="off")  # fmt: skip
@@ -253,7 +254,7 @@ def show_surprises() -> None:
         st.info(str(exc))
         return
     t = total.iloc[0]
-    c = st.columns(4)
+    c = widgets.tile_row(4)
     c[0].metric("Bookings", _m(t["bookings"]))
     c[1].metric("Surprise bookings", _m(t["surprise_bookings"]),
                 help="Won in the period but not in the start-of-period pipeline")  # fmt: skip
@@ -291,7 +292,7 @@ def show_win_loss() -> None:
         st.info(f"No deals were won or lost in {f.period}.")
         return
     t = total.iloc[0]
-    c = st.columns(4)
+    c = widgets.tile_row(4)
     c[0].metric("Won", f"{count(t['won'])} · {_m(t['won_amount'])}")
     c[1].metric("Lost", f"{count(t['lost'])} · {_m(t['lost_amount'])}")
     c[2].metric("Win rate (count)", pct(t["win_rate"]))
@@ -379,7 +380,7 @@ def show_plan() -> None:
         worst = part.sort_values("variance").head(1)
         if len(worst) and pd.notna(worst["variance"].iloc[0]):
             w = worst.iloc[0]
-            st.metric(
+            widgets.tile_row(1)[0].metric(
                 "Largest shortfall" if w["variance"] < 0 else "Smallest surplus",
                 str(w["value"]),
                 delta=f"{money(w['variance'], symbol, compact=True)} vs plan",

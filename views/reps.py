@@ -64,7 +64,7 @@ def _team_view() -> None:
         st.info(f"No reps or deals in {f.period}. Pick another period in the sidebar.")
         return
     t = team.iloc[0]
-    tiles = st.columns(6)
+    tiles = widgets.tile_row(6)
     for col, name, label in [
         (tiles[0], "bookings", "Bookings"),
         (tiles[1], "quota", "Quota"),
@@ -201,7 +201,7 @@ def _one_on_one(rep: str) -> None:
         )
     st.subheader(f"One-on-one: {rep}")
     st.caption(" · ".join(bits) + f" · {f.period} vs {tiles.attrs['prior_period']}")
-    cols = st.columns(len(tiles))
+    cols = widgets.tile_row(len(tiles))
     for col, t in zip(cols, tiles.to_dict("records"), strict=True):
         col.metric(
             t["label"],

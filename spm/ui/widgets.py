@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import html
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -12,7 +13,7 @@ import streamlit as st
 from streamlit import dataframe_util
 
 from spm.export import safe_csv
-from spm.format import money
+from spm.format import count, money, pct
 from spm.metrics import summary
 from spm.periods import quarter_of, shift
 from spm.ui import state
@@ -22,6 +23,10 @@ MAX_BARS = 40
 # A table shows this many rows unless told otherwise: thousands of deals are megabytes for the
 # browser to receive and lay out and nobody reads them on screen; the CSV download has them all.
 TABLE_ROWS = 200
+# Tables this short are drawn as plain HTML: the interactive grid costs a browser ~0.5 s to start
+# on a page (its code, canvas and fonts), a static table ~0.05 s, and sorting or scrolling a
+# summary of a few rows gains the reader little. Longer tables keep the grid.
+STATIC_ROWS = 25
 
 
 def empty_state(message: str) -> None:
@@ -77,8 +82,188 @@ def table(  # type: ignore[no-untyped-def]
             f"Showing {len(shown):,} of {len(frame):,} rows{f' ({order})' if order else ''}; "
             "the CSV download has them all."
         )
-    st.dataframe(shown, hide_index=True, column_config=config, width="stretch", **kwargs)
+    if len(shown) <= STATIC_ROWS and not column_config and not kwargs:
+        st.html(table_html(frame if limit is None else frame.head(limit), money_cols, pct_cols,
+                           symbol))  # fmt: skip
+    else:
+        st.dataframe(shown, hide_index=True, column_config=config, width="stretch", **kwargs)
     _download_csv(frame if download is None else download, name)
+
+
+_TABLE_CSS = (
+    "<style>.spm-table{overflow-x:auto;margin-bottom:.5rem}"
+    ".spm-table table{border-collapse:collapse;width:100%;font-size:.875rem}"
+    ".spm-table th{font-weight:500;text-align:left;background:rgba(128,128,128,.08)}"
+    ".spm-table th,.spm-table td{padding:.3rem .6rem;white-space:nowrap;"
+    "border-bottom:1px solid rgba(128,128,128,.2)}"
+    ".spm-table .num{text-align:right;font-variant-numeric:tabular-nums}</style>"
+)
+
+
+def _cell(value: object, kind: str, symbol: str) -> str:
+    """Return one table cell's text: money, percent of a fraction, date, number or text."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return ""
+    if kind == "money":
+        return money(value, symbol)
+    if kind == "pct":
+        return pct(value)
+    if kind == "date":
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+        return f"{stamp:%Y-%m-%d}" if stamp == stamp.normalize() else f"{stamp:%Y-%m-%d %H:%M}"
+    if kind == "int":
+        return count(value)
+    if kind == "float":
+        return f"{float(value):,.2f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
+    return str(value)
+
+
+def table_html(
+    frame: pd.DataFrame, money_cols: Sequence[str] = (), pct_cols: Sequence[str] = (),
+    symbol: str = "$",
+) -> str:  # fmt: skip
+    """Return `frame` as an HTML table: amounts in `symbol`, fractions in `pct_cols` as percents.
+
+    Every text is escaped; numbers are right-aligned. Column names read with spaces.
+    """
+    kinds = {}
+    for c in frame.columns:
+        values = frame[c]
+        if c in money_cols:
+            kinds[c] = "money"
+        elif c in pct_cols:
+            kinds[c] = "pct"
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            kinds[c] = "date"
+        elif pd.api.types.is_bool_dtype(values):
+            kinds[c] = "text"
+        elif pd.api.types.is_integer_dtype(values):
+            kinds[c] = "int"
+        elif pd.api.types.is_float_dtype(values):
+            kinds[c] = "float"
+        else:
+            kinds[c] = "text"
+    align = {c: ' class="num"' if k in ("money", "pct", "int", "float") else "" for c, k in
+             kinds.items()}  # fmt: skip
+    head = "".join(
+        f"<th{align[c]}>{html.escape(str(c).replace('_', ' '))}</th>" for c in frame.columns
+    )
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{align[c]}>{html.escape(_cell(v, kinds[c], symbol))}</td>"
+            for c, v in zip(frame.columns, row, strict=True)
+        )
+        + "</tr>"
+        for row in frame.itertuples(index=False, name=None)
+    )
+    return (
+        f'{_TABLE_CSS}<div class="spm-table"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One KPI tile: a label, its value, optionally a change under it, and a tooltip.
+
+    `tone` colours the change: "normal" when up is good, "inverse" when down is good, "off"
+    for a plain note (no colour, no arrow). A change starting with "-" or "−" is down.
+    """
+
+    label: str
+    value: str
+    delta: str | None = None
+    help: str | None = None
+    tone: Literal["off", "normal", "inverse"] = "off"
+
+
+_TILE_CSS = (
+    "<style>.spm-tiles{display:grid;gap:1rem;margin-bottom:1rem}"
+    ".spm-tile{min-width:0}"
+    ".spm-tile-label{font-size:.875rem;white-space:nowrap;overflow:hidden;"
+    "text-overflow:ellipsis}"
+    ".spm-tile-help{display:inline-block;margin-left:.3rem;width:.95rem;height:.95rem;"
+    "line-height:.85rem;text-align:center;border:1px solid currentColor;border-radius:50%;"
+    "font-size:.65rem;opacity:.6;cursor:help}"
+    ".spm-tile-value{font-size:2.25rem;line-height:1.35;white-space:nowrap;overflow:hidden;"
+    "text-overflow:ellipsis}"
+    ".spm-tile-delta{display:inline-block;font-size:.8rem;padding:0 .45rem;border-radius:1rem;"
+    "background:rgba(128,128,128,.12)}"
+    ".spm-tile-delta.good{color:#158237;background:rgba(33,195,84,.12)}"
+    ".spm-tile-delta.bad{color:#d42020;background:rgba(255,43,43,.1)}</style>"
+)
+
+
+def tiles_html(items: Sequence[Tile | None]) -> str:
+    """Return a row of KPI tiles as HTML (None leaves a place empty); texts escaped, tooltips
+    in `title`."""
+    cells = []
+    for t in items:
+        text = html.escape
+        if t is None:
+            cells.append('<div class="spm-tile"></div>')
+            continue
+        tip = (
+            f'<span class="spm-tile-help" title="{text(t.help)}" aria-label="{text(t.help)}"'
+            ' role="img">?</span>'
+            if t.help
+            else ""
+        )
+        change = ""
+        if t.delta:
+            down = t.delta.lstrip().startswith(("-", "−"))
+            if t.tone == "off":
+                change = f'<div class="spm-tile-delta">{text(t.delta)}</div>'
+            else:
+                good = down == (t.tone == "inverse")
+                arrow = "↓" if down else "↑"
+                change = (
+                    f'<div class="spm-tile-delta {"good" if good else "bad"}">'
+                    f"{arrow} {text(t.delta)}</div>"
+                )
+        cells.append(
+            f'<div class="spm-tile"><div class="spm-tile-label">'
+            f'<span class="spm-tile-name">{text(t.label)}</span>{tip}</div>'
+            f'<div class="spm-tile-value">{text(t.value)}</div>{change}</div>'
+        )
+    columns = f"grid-template-columns:repeat({max(len(items), 1)},minmax(0,1fr))"
+    return f'{_TILE_CSS}<div class="spm-tiles" style="{columns}">{"".join(cells)}</div>'
+
+
+class _TileSlot:
+    """One place in a row of tiles, filled like a column holding `st.metric`."""
+
+    def __init__(self, row: list[Tile | None], index: int, draw: Callable[[], None]) -> None:
+        self._row, self._index, self._draw = row, index, draw
+
+    def metric(
+        self,
+        label: str,
+        value: object,
+        delta: str | None = None,
+        delta_color: Literal["normal", "inverse", "off"] = "normal",
+        help: str | None = None,  # noqa: A002
+        **_: Any,
+    ) -> None:
+        """Put a tile here (st.metric's arguments) and redraw the row."""
+        self._row[self._index] = Tile(label, str(value), delta, help, delta_color)
+        self._draw()
+
+
+def tile_row(n: int) -> list[_TileSlot]:
+    """Return `n` slots drawn as one row of KPI tiles, filled with `slot.metric(...)`.
+
+    Stands where `st.columns(n)` of `st.metric` stood: the row is a single HTML element, which
+    a browser draws in a fraction of the time of n metric widgets in n columns (~25 ms each).
+    """
+    row: list[Tile | None] = [None] * n
+    place = st.empty()
+
+    def draw() -> None:
+        place.html(tiles_html(row))
+
+    return [_TileSlot(row, i, draw) for i in range(n)]
 
 
 def _download_csv(frame: pd.DataFrame, name: str) -> None:

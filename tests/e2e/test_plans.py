@@ -50,8 +50,7 @@ def test_manual_quota_in_the_scenario_editor_updates_the_totals(browser, app_ser
         cell.fill("2000000")
         cell.press("Enter")
         page.wait_for_function(
-            "[...document.querySelectorAll(\"[data-testid='stMetricValue']\")]"
-            ".some(e => e.innerText === '$2.0M')"
+            "[...document.querySelectorAll('.spm-tile-value')].some(e => e.innerText === '$2.0M')"
         )
         wait_for_app(page)
         page.screenshot(path=tmp_path / "scenario.png", full_page=True)

@@ -24,10 +24,10 @@ def _counts(path: Path) -> Counter[str]:
 
 def _metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
     """Return the value shown in the metric tile whose label is exactly `label`."""
-    tile = page.locator("[data-testid='stMetric']").filter(
-        has=page.locator("[data-testid='stMetricLabel']").get_by_text(label, exact=True)
+    tile = page.locator(".spm-tile").filter(
+        has=page.locator(".spm-tile-name").get_by_text(label, exact=True)
     )
-    value = tile.locator("[data-testid='stMetricValue']")
+    value = tile.locator(".spm-tile-value")
     value.wait_for(timeout=WAIT_MS)
     return value.inner_text().strip()
 
