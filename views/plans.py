@@ -46,21 +46,8 @@ def _table(
     counts: tuple[str, ...] = (),
 ) -> None:
     """Show a table with currency, percentage and count columns formatted, and a CSV download."""
-    config = {
-        **{c: st.column_config.NumberColumn(c.replace("_", " "), format=f"{symbol}%,.0f")
-           for c in money},
-        **_percent_config(rates),
-        **{c: st.column_config.NumberColumn(c.replace("_", " "), format="%.1f") for c in counts},
-    }  # fmt: skip
-    st.dataframe(_shown(frame, rates), hide_index=True, width="stretch", column_config=config)
-    st.download_button(
-        f"Download {name} (CSV)",
-        safe_csv(frame),
-        file_name=f"{name.replace(' ', '_')}.csv",
-        mime="text/csv",
-        key=f"dl_{name}",
-        icon=":material/download:",
-    )
+    shown = frame.round({c: 1 for c in counts if c in frame.columns})
+    widgets.table(shown, name, money_cols=money, pct_cols=rates, download=frame)
 
 
 def _chart(chart: plans.Chart) -> None:
@@ -153,27 +140,8 @@ def _plan_tab() -> None:
     )
     table = pd.concat([funnel, pd.DataFrame([total])], ignore_index=True)
     table = table[[*plans.INPUT_COLUMNS, *COUNTS]]
-    st.dataframe(
-        _shown(table, RATES),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            **_percent_config(RATES),
-            "target": st.column_config.NumberColumn("target", format=f"{symbol}%,.0f"),
-            "ads": st.column_config.NumberColumn("ADS", format=f"{symbol}%,.0f"),
-            **{
-                c: st.column_config.NumberColumn(c.replace("_", " "), format="%.1f") for c in COUNTS
-            },
-        },
-    )
-    st.download_button(
-        "Download business plan (CSV)",
-        safe_csv(table),
-        file_name=f"plan_{rep.replace(' ', '_')}_{year}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="dl_plan",
-    )
+    _table(table, f"business plan {rep} {year}", money=("target", "ads"), rates=RATES,
+           counts=COUNTS)  # fmt: skip
     left, right = st.columns([3, 2])
     with left:
         st.markdown(
