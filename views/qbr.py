@@ -31,8 +31,9 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.4rem !important; }
 .spm-table table { font-size: 1.1rem !important; }
 </style>"""
 
-# A deck's tables are short: the slide shows the top of each, its CSV download every row.
-MAX_ROWS = 50
+# A deck's tables are short: the slide shows the top of each as a static table (easier to read
+# on a shared screen, and no grid for the browser to start), its CSV download every row.
+MAX_ROWS = widgets.STATIC_ROWS
 
 st.title("QBR rear-view")
 
