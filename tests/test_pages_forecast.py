@@ -74,6 +74,7 @@ def test_forecast_page_shows_the_rollup_matching_the_functions(demo_db, use_db):
     assert tiles["Statistical"] == money(stat["expected"], compact=True)
     assert [t.label for t in at.tabs] == [
         "Rollup",
+        "By manager",
         "Trend & calls",
         "What changed",
         "Must-win deals",
@@ -83,6 +84,14 @@ def test_forecast_page_shows_the_rollup_matching_the_functions(demo_db, use_db):
     rollup_table = shown.tables(at)[0]  # a team of 9 reps: a static table
     assert rollup_table["rep"].tolist() == roll["rep"].tolist()
     assert rollup_table["commit"].tolist() == [money(v) for v in roll["commit"]]
+    assert len(shown.tables(at)) == 1  # the per-manager table waits in its own tab
+    at = app("views/forecast.py", period="2026-Q4", tab="By manager")
+    assert not at.exception and not at.error
+    by_manager = shown.tables(at)[0]
+    commit_by_team = roll.groupby("team")["commit"].sum()
+    assert by_manager["team"].tolist() == [*sorted(commit_by_team.index), "Total"]
+    assert by_manager["commit"].tolist()[:-1] == [money(v) for v in commit_by_team]
+    assert by_manager["commit"].iloc[-1] == money(roll["commit"].sum())
     # an open quarter: accuracy says to pick a closed one (only the open tab runs)
     at = app("views/forecast.py", period="2026-Q4", tab="Accuracy")
     assert "2026-Q4 is not closed yet" in texts(at)
