@@ -58,6 +58,7 @@ def test_a_static_table_formats_money_percents_dates_and_counts_and_escapes_text
             "deals": [1200, 3],
             "coverage": [2.5, 3.0],
             "as_of": pd.to_datetime(["2026-11-23", "2026-11-16"]),
+            "made_quota": [True, False],
         }
     )
     got = widgets.table_html(frame, money_cols=("open_amount",), pct_cols=("win_rate",), symbol="€")
@@ -65,7 +66,10 @@ def test_a_static_table_formats_money_percents_dates_and_counts_and_escapes_text
     assert "&lt;b&gt;Ann&lt;/b&gt;" in got and "<b>Ann" not in got
     first = '<td>&lt;b&gt;Ann&lt;/b&gt;</td><td class="num">€1,234</td><td class="num">26%</td>'
     assert first in got
-    assert '<td class="num">1,200</td><td class="num">2.5</td><td>2026-11-23</td>' in got
+    assert (
+        '<td class="num">1,200</td><td class="num">2.5</td><td>2026-11-23</td><td>yes</td>' in got
+    )
+    assert "<td>2026-11-16</td><td>no</td>" in got
     # a negative amount, a missing rate (empty), a whole float without decimals
     assert '<td class="num">-€50</td><td class="num"></td><td class="num">3</td>' in got
 

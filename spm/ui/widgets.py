@@ -101,7 +101,7 @@ _TABLE_CSS = (
 
 
 def _cell(value: object, kind: str, symbol: str) -> str:
-    """Return one table cell's text: money, percent of a fraction, date, number or text."""
+    """Return one table cell's text: money, percent of a fraction, date, yes/no, number or text."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
         return ""
     if kind == "money":
@@ -111,6 +111,8 @@ def _cell(value: object, kind: str, symbol: str) -> str:
     if kind == "date":
         stamp = pd.Timestamp(value)  # type: ignore[arg-type]
         return f"{stamp:%Y-%m-%d}" if stamp == stamp.normalize() else f"{stamp:%Y-%m-%d %H:%M}"
+    if kind == "bool":
+        return "yes" if value else "no"
     if kind == "int":
         return count(value)
     if kind == "float":
@@ -136,7 +138,7 @@ def table_html(
         elif pd.api.types.is_datetime64_any_dtype(values):
             kinds[c] = "date"
         elif pd.api.types.is_bool_dtype(values):
-            kinds[c] = "text"
+            kinds[c] = "bool"
         elif pd.api.types.is_integer_dtype(values):
             kinds[c] = "int"
         elif pd.api.types.is_float_dtype(values):
