@@ -1711,6 +1711,10 @@ class Chart(NamedTuple):
 _CONFIG = {"view": {"continuousWidth": 300, "continuousHeight": 300}}
 
 
+# Money axes read 40M, not 40,000,000 (the title names the currency), as the other pages' charts.
+AXIS = {"format": "~s"}
+
+
 def _field(name: str, kind: str, **more: Any) -> dict[str, Any]:
     """Return a Vega-Lite field definition (kind: nominal, ordinal or quantitative)."""
     return {"field": name, "type": kind, **more}
@@ -1729,7 +1733,7 @@ def monthly_chart(monthly: pd.DataFrame, symbol: str = "$") -> Chart:
         _field("prospects_needed", "quantitative", title="Prospects needed", format=".1f"),
     ]
     x = {**month, "title": None}
-    y = _field("target", "quantitative", title=f"Target and actual ({symbol})")
+    y = _field("target", "quantitative", title=f"Target and actual ({symbol})", axis=AXIS)
     bars = {
         "mark": {"type": "bar", "color": "#93c5fd"},
         "encoding": {"x": x, "y": y, "tooltip": tips},
@@ -1759,7 +1763,7 @@ def run_rate_chart(team: pd.DataFrame, symbol: str = "$") -> Chart:
     encoding = {
         "y": _field("segment", "nominal", title=None),
         "yOffset": _field("series", "nominal", sort=["Goal", "Run rate"]),
-        "x": _field("value", "quantitative", title=symbol, stack="zero"),
+        "x": _field("value", "quantitative", title=f"Amount ({symbol})", stack="zero", axis=AXIS),
         "color": color,
         "tooltip": [
             _field("segment", "nominal", title="Business"),
@@ -1786,7 +1790,7 @@ def scenario_chart(result: pd.DataFrame, symbol: str = "$") -> Chart:
     )
     encoding = {
         "y": _field("rep", "nominal", title=None, sort=None),
-        "x": _field("value", "quantitative", title=symbol),
+        "x": _field("value", "quantitative", title=f"Amount ({symbol})", axis=AXIS),
         "yOffset": _field("measure", "nominal"),
         "color": _field("measure", "nominal", legend={"orient": "bottom", "title": None}),
         "tooltip": [
