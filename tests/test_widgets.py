@@ -97,13 +97,15 @@ def _tile_page() -> None:
     row = widgets.tile_row(3)
     row[2].metric("Third", "3")
     row[0].metric("First", "$1", delta="+$1", help="why")
+    widgets.tile_row(1)[0].metric("Count", 5, delta=-3)  # numbers, as st.metric takes them
 
 
 def test_a_tile_row_keeps_each_tile_in_its_place_as_one_element(db):  # noqa: F811
     at = AppTest.from_function(_tile_page).run()
     assert not at.exception
-    assert len(at.get("html")) == 1 and not at.metric
-    assert shown.tiles(at) == {"First": "$1", "Third": "3"}
+    assert len(at.get("html")) == 2 and not at.metric
+    assert shown.tiles(at) == {"First": "$1", "Third": "3", "Count": "5"}
     assert shown.tile_deltas(at)["First"] == "↑ +$1"
+    assert shown.tile_deltas(at)["Count"] == "↓ -3"
     body = at.get("html")[0].value
     assert body.index("First") < body.index("Third")

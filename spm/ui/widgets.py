@@ -243,13 +243,14 @@ class _TileSlot:
         self,
         label: str,
         value: object,
-        delta: str | None = None,
+        delta: object = None,
         delta_color: Literal["normal", "inverse", "off"] = "normal",
         help: str | None = None,  # noqa: A002
         **_: Any,
     ) -> None:
         """Put a tile here (st.metric's arguments) and redraw the row."""
-        self._row[self._index] = Tile(label, str(value), delta, help, delta_color)
+        change = None if delta is None else str(delta)
+        self._row[self._index] = Tile(label, str(value), change, help, delta_color)
         self._draw()
 
 
