@@ -94,3 +94,24 @@ def test_saving_without_a_name_is_an_error_not_a_traceback(db):  # noqa: F811
     at.button(key="plans_sc_save").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == ["Scenario not saved: give the scenario a name"]
+
+
+def test_monthly_plans_tab_keeps_the_rep_picked_on_the_plan_tab(db):  # noqa: F811
+    _demo(db)
+    at = app("views/plans.py")
+    names = at.selectbox(key="plans_rep").options
+    at.selectbox(key="plans_rep").select(names[2]).run()
+    assert any(f"Business plan: {names[2]}" in h.value for h in at.subheader)
+    assert not at.get("vega_lite_chart")  # the monthly chart waits in its tab
+    at.session_state["tab"] = "Monthly plans"
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="plans_rep").value == names[2]
+    assert any(f"24 monthly plans: {names[2]}" in m.value for m in at.markdown)
+    assert len(at.get("vega_lite_chart")) == 1
+    con = store.connect(db)
+    monthly = plans.rep_plans(con, names[2]).monthly["history"]
+    con.close()
+    table = shown.tables(at)[0]  # 24 months: a static table
+    assert len(table) == 24 == len(monthly)
+    assert table["target"].tolist() == [money(v) for v in monthly["target"]]
